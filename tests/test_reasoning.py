@@ -45,6 +45,16 @@ def test_inferred_graph_is_free_of_noise(closure) -> None:
         assert not (p == RDF.type and str(o).startswith(str(rdflib.XSD)))
 
 
+def test_memberships_of_anonymous_class_expressions_are_noise(closure) -> None:
+    """`city:helsinki a [ owl:intersectionOf (…) ]` names nothing a consumer can use."""
+    helsinki = URIRef(CITY + "helsinki")
+    anonymous_types = [o for o in closure.inferred.objects(helsinki, RDF.type)
+                       if isinstance(o, BNode)]
+    assert anonymous_types == []
+    assert not any(isinstance(s, BNode) or isinstance(o, BNode)
+                   for s, o in closure.inferred.subject_objects(RDFS.subClassOf))
+
+
 @pytest.mark.parametrize(
     "triple",
     [
