@@ -45,6 +45,16 @@ def test_bad_turtle_prints_file_line_column_and_exits_2(run_cli: CliRun) -> None
     assert err == "broken/bad.ttl:6:1: expected '.' or '}' or ']' at end of statement\n"
 
 
+
+def test_bad_turtle_in_github_format_is_also_an_annotation(run_cli: CliRun) -> None:
+    code, out, err = run_cli(*WORLD, "validate", "broken", "--format", "github")
+    assert code == 2
+    assert out == (
+        "::error file=broken/bad.ttl,line=6,col=1,title=Turtle syntax error::"
+        "expected '.' or '}' or ']' at end of statement\n"
+    )
+    assert err == "broken/bad.ttl:6:1: expected '.' or '}' or ']' at end of statement\n"
+
 def test_broken_shapes_exit_2(run_cli: CliRun) -> None:
     code, _, err = run_cli("--root", "broken-shapes", "validate")
     assert code == 2

@@ -25,8 +25,8 @@ from ic16graph.engine import (
     QuerySyntaxError,
     UnsupportedMediaType,
 )
-from ic16graph.loading import LoadError
-from ic16graph.reports import FORMATS, render
+from ic16graph.loading import LoadError, TurtleSyntaxError
+from ic16graph.reports import FORMATS, github_syntax_error, render
 from ic16graph.validation import ShapesError
 from ic16graph.vocabulary import curie
 
@@ -193,6 +193,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except UNUSABLE_INPUT_ERRORS as error:
         print(str(error), file=sys.stderr)
+        if isinstance(error, TurtleSyntaxError) and getattr(args, "format", None) == "github":
+            sys.stdout.write(github_syntax_error(error.path, error.line, error.column,
+                                                 error.message))
         return int(ExitCode.UNUSABLE_INPUT)
 
 
