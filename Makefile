@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint build validate clean
+.PHONY: run test lint build validate clean bench bench-quick
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ run: $(STAMP)
 	$(BIN)/ic16graph serve --host 127.0.0.1 --port 8000
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests bench
 	$(BIN)/pytest
 
 validate: $(STAMP)
@@ -25,9 +25,17 @@ validate: $(STAMP)
 build: $(STAMP)
 	$(BIN)/ic16graph build
 
+# Ours against Oxigraph server and rdflib-endpoint (installed into bench/.venv-peers by the
+# runner); writes bench/RESULTS.md. About an hour; bench-quick is a smoke run of a few minutes.
+bench: $(STAMP)
+	cd bench && ../$(BIN)/python run.py
+
+bench-quick: $(STAMP)
+	cd bench && ../$(BIN)/python run.py --quick
+
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests
 
 clean:
-	rm -rf $(VENV) build .pytest_cache
+	rm -rf $(VENV) build .pytest_cache bench/.venv-peers bench/work bench/results

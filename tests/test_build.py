@@ -12,6 +12,7 @@ import pytest
 from conftest import WORLD
 from ic16graph.build import GraphInfo, build
 from ic16graph.config import Settings
+from ic16graph.dumps import dump_names
 
 GRAPH = "https://w3id.org/ic16/graph/"
 
@@ -56,7 +57,8 @@ def test_write_produces_the_dataset_the_report_and_the_manifest(
 ) -> None:
     world_build.write(tmp_path / "out")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "dataset.nq", "manifest.json", "report.json"]
+        "dataset.nq", "dump", "manifest.json", "report.json"]
+    assert sorted(p.name for p in (tmp_path / "out" / "dump").iterdir()) == sorted(dump_names())
     report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
     assert report["counts"] == {"violation": 1, "warning": 1, "info": 1}
     assert {r["focus"] for r in report["results"]} == {f.focus for f in world_build.report.findings}

@@ -148,12 +148,11 @@ def test_build_writes_the_artefact_and_prints_a_summary(run_cli: CliRun, tmp_pat
     assert lines[-1] == f"written to {tmp_path}"
 
 
-def test_serve_builds_and_says_the_service_is_not_there_yet(run_cli: CliRun) -> None:
-    code, out, _ = run_cli("--root", "world", "serve")
+def test_serve_refuses_data_that_violates_the_shapes(run_cli: CliRun) -> None:
+    code, out, err = run_cli("--root", "world", "serve", "--port", "0")
     assert code == 1
-    assert out.splitlines()[-1] == (
-        "The HTTP service is not yet available; the graph was built and validated.")
-
+    assert out.splitlines()[-2] == "findings: 1 violation, 1 warning, 1 info"
+    assert err.splitlines()[-1] == "Refusing to serve: the data violates the shapes (report above)."
 
 def test_the_console_script_runs_as_a_module_without_traceback() -> None:
     completed = subprocess.run(

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from pyoxigraph import RdfFormat
 
 from conftest import PIPELINE
 from ic16graph.engine import (
@@ -15,6 +16,7 @@ from ic16graph.engine import (
     QueryNotAllowed,
     QuerySyntaxError,
     UnsupportedMediaType,
+    merge_asserted_union,
 )
 
 PREFIXES = """PREFIX ic16: <https://w3id.org/ic16/ontology/>
@@ -120,3 +122,28 @@ def test_service_to_an_allowed_endpoint_passes_the_check(world_build) -> None:
         engine.query("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
     with pytest.raises(OSError):  # allowed, so pyoxigraph tries (and port 9 is refused)
         list(engine.query("SELECT * WHERE { SERVICE <http://localhost:9/> { ?s ?p ?o } }"))
+
+
+def test_relative_iris_resolve_against_the_dataset_base_iri(engine) -> None:
+    assert bool(engine.query("ASK { <id/city/helsinki> a <ontology/Innokaupunki> }")) is True
+    triples = list(engine.query("CONSTRUCT { <s> <p> 1 } WHERE {}"))
+    assert [(t.subject.value, t.predicate.value) for t in triples] == [
+        ("https://w3id.org/ic16/s", "https://w3id.org/ic16/p")
+    ]
+
+
+def test_a_triple_stated_in_two_graphs_is_one_triple_of_the_default_graph(world_build) -> None:
+    engine = OxigraphEngine.from_build(world_build)
+    iri = engine.default_graph_iris(inference=False)[-1]
+    twice = (f"<{GRAPH}data/twice> <{GRAPH}p> <{GRAPH}o> <{iri}> .\n"
+             f"<{GRAPH}data/twice> <{GRAPH}p> <{GRAPH}o> <{engine.default_graph_iris()[0]}> .\n")
+    engine.store.load(twice.encode(), format=RdfFormat.N_QUADS)
+    merge_asserted_union(engine.store, engine.graphs)
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ <{GRAPH}data/twice> ?p ?o }}"
+    for inference in (True, False):
+        assert b"\n1" in engine.query(query, inference=inference).serialize("text/csv")
+
+
+def test_a_query_run_together_with_its_from_clause_keeps_its_own_dataset(engine) -> None:
+    assert not ask(engine, PREFIXES + f"ASKFROM<{GRAPH}ontology/mini>{{ ?city a ic16:City }}")
+

@@ -3,8 +3,9 @@
 The artefact is three files in the build directory: `dataset.nq` (every named graph, sorted
 N-Quads so that two builds of the same input diff cleanly), `report.json` (the validation report
 in the stable `reports` JSON format, which the resource pages show per resource) and
-`manifest.json` (what each graph is, the validation summary, timings). Each is written
-atomically, the manifest last, so a service reading the directory never sees half a build.
+`manifest.json` (what each graph is, the validation summary, timings), plus the downloads of
+`dumps` in `dump/`. Each is written atomically, the manifest last, so a service reading the
+directory never sees half a build.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from rdflib import Dataset, URIRef
 
 from ic16graph.config import Settings
+from ic16graph.dumps import DEFAULT_GRAPH_ROLES, DUMP_DIR, dump_names, render_dumps
 from ic16graph.loading import LoadError, SourceFile, load, source_files
 from ic16graph.reasoning import reason
 from ic16graph.reports import json_report
@@ -61,6 +63,17 @@ class Build:
             lines += [f"{line[:-2]} <{info.iri}> ." for line in triples.splitlines() if line]
         return "".join(f"{line}\n" for line in sorted(lines)).encode("utf-8")
 
+    def summary(self) -> str:
+        """What was built, for people: triples per graph, findings, seconds per step."""
+        lines = [f"ic16graph {self.version}: {len(self.graphs)} graphs"]
+        width = max((len(g.path or g.role) for g in self.graphs), default=0)
+        lines += [f"  {(g.path or g.role).ljust(width)}  {g.triples:>7} triples"
+                  for g in self.graphs]
+        counts = ", ".join(f"{n} {severity}" for severity, n in self.report.counts.items())
+        seconds = ", ".join(f"{step} {s:.2f}s" for step, s in self.timings.items())
+        lines += [f"findings: {counts}", f"seconds: {seconds}"]
+        return "\n".join(lines) + "\n"
+
     def manifest(self) -> dict:
         return {
             "version": self.version,
@@ -73,16 +86,22 @@ class Build:
         }
 
     def write(self, build_dir: Path) -> None:
-        """Write `dataset.nq`, `report.json` and `manifest.json` into `build_dir`, atomically."""
+        """Write `dataset.nq`, `report.json`, the dumps and `manifest.json`, each atomically."""
         build_dir = build_dir.resolve()
         if any(source.resolve().parent == build_dir for source in self.sources):
             raise ValueError(f"{build_dir} holds source files; choose another build directory")
         build_dir.mkdir(parents=True, exist_ok=True)
         manifest = json.dumps(self.manifest(), indent=2, ensure_ascii=False) + "\n"
-        _write_atomically(build_dir / "dataset.nq", self.nquads())
+        nquads = self.nquads()
+        write_atomically(build_dir / "dataset.nq", nquads)
         report = json_report(self.report, fail_on="violation")
-        _write_atomically(build_dir / REPORT_FILE, report.encode("utf-8"))
-        _write_atomically(build_dir / "manifest.json", manifest.encode("utf-8"))
+        write_atomically(build_dir / REPORT_FILE, report.encode("utf-8"))
+        (build_dir / DUMP_DIR).mkdir(exist_ok=True)
+        default_graphs = [g.iri for g in self.graphs if g.role in DEFAULT_GRAPH_ROLES]
+        dumps = render_dumps(nquads, self.dataset, default_graphs, self.base_iri)
+        for name, content in dumps.items():
+            write_atomically(build_dir / DUMP_DIR / name, content)
+        write_atomically(build_dir / "manifest.json", manifest.encode("utf-8"))
 
 
 def build(settings: Settings, *, inference: bool = True,
@@ -125,7 +144,10 @@ def artefact_is_current(settings: Settings) -> bool:
         files = tuple(source_files(settings))
     except (OSError, ValueError, LoadError):
         return False
-    written = all((settings.build_dir / name).is_file() for name in ("dataset.nq", REPORT_FILE))
+    written = all(
+        (settings.build_dir / name).is_file()
+        for name in ("dataset.nq", REPORT_FILE, *(f"{DUMP_DIR}/{dump}" for dump in dump_names()))
+    )
     return written and (manifest.get("version"), manifest.get("base_iri")) == (
         input_hash(files), settings.base_iri)
 
@@ -139,7 +161,7 @@ def input_hash(files: tuple[SourceFile, ...]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _write_atomically(path: Path, content: bytes) -> None:
+def write_atomically(path: Path, content: bytes) -> None:
     """Write to a temporary file beside `path`, then rename it over `path`."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:

@@ -1,4 +1,4 @@
-"""`ic16graph validate | query | build | serve`: a thin face over the build and the engine.
+"""`ic16graph validate | query | build | serve | push`: a thin face over the build and the engine.
 
 Exit codes, one table (`ExitCode`): 0 the data conforms · 1 results at or above `--fail-on` ·
 2 unusable input. Every error the project raises for bad input is turned into one line on stderr
@@ -10,22 +10,28 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 from collections.abc import Sequence
 from enum import IntEnum
 from pathlib import Path
 
 from pyoxigraph import BlankNode, Literal, NamedNode
 
+from ic16graph import server
+from ic16graph.artefact import write_store
 from ic16graph.build import Build, artefact_is_current, build
 from ic16graph.config import Settings, SettingsError
 from ic16graph.engine import (
     OxigraphEngine,
+    QueryEngine,
     QueryNotAllowed,
     QueryResult,
     QuerySyntaxError,
     UnsupportedMediaType,
+    open_engine,
 )
 from ic16graph.loading import LoadError, TurtleSyntaxError
+from ic16graph.remote import RemoteStoreError, push
 from ic16graph.reports import FORMATS, github_syntax_error, render
 from ic16graph.validation import ShapesError
 from ic16graph.vocabulary import curie
@@ -38,7 +44,7 @@ class ExitCode(IntEnum):
 
 
 UNUSABLE_INPUT_ERRORS = (LoadError, ShapesError, QuerySyntaxError, QueryNotAllowed,
-                         UnsupportedMediaType, SettingsError, OSError)
+                         UnsupportedMediaType, SettingsError, OSError, RemoteStoreError)
 
 QUERY_FORMATS = {  # --format → media type; "table" is rendered here
     "csv": "text/csv",
@@ -74,8 +80,9 @@ def run_validate(args: argparse.Namespace) -> ExitCode:
 def run_query(args: argparse.Namespace) -> ExitCode:
     sparql = sys.stdin.read() if args.query == "-" else Path(args.query).read_text("utf-8")
     settings = _settings(args)
+    engine: QueryEngine
     if artefact_is_current(settings):  # `ic16graph build` already did the work
-        engine = OxigraphEngine.from_artefact(settings.build_dir)
+        engine = open_engine(settings.build_dir)
     else:
         engine = OxigraphEngine.from_build(build(settings))
     try:
@@ -125,27 +132,38 @@ def run_build(args: argparse.Namespace) -> ExitCode:
     built = build(settings)
     build_dir = args.output or settings.build_dir
     built.write(build_dir)
-    sys.stdout.write(build_summary(built) + f"written to {build_dir}\n")
+    sys.stdout.write(built.summary() + f"written to {build_dir}\n")
+    if args.store:
+        started = time.perf_counter()
+        store = write_store(build_dir, args.store)
+        sys.stdout.write(f"on-disk store {store} ({time.perf_counter() - started:.2f}s)\n")
     return _conformance(built)
 
 
-def build_summary(built: Build) -> str:
-    lines = [f"ic16graph {built.version}: {len(built.graphs)} graphs"]
-    width = max((len(g.path or g.role) for g in built.graphs), default=0)
-    lines += [f"  {(g.path or g.role).ljust(width)}  {g.triples:>7} triples" for g in built.graphs]
-    counts = ", ".join(f"{n} {severity}" for severity, n in built.report.counts.items())
-    seconds = ", ".join(f"{step} {s:.2f}s" for step, s in built.timings.items())
-    lines += [f"findings: {counts}", f"seconds: {seconds}"]
-    return "\n".join(lines) + "\n"
+def run_push(args: argparse.Namespace) -> ExitCode:
+    """Load the current build (built first if stale) into a remote store, graph by graph."""
+    settings = _settings(args)
+    if not artefact_is_current(settings):
+        built = build(settings)
+        sys.stdout.write(built.summary())
+        if not built.report.conforms():
+            sys.stderr.write(render(built.report, "text"))
+            sys.stderr.write("Refusing to push: the data violates the shapes (report above).\n")
+            return ExitCode.FINDINGS
+        built.write(settings.build_dir)
+    graphs = push(settings.build_dir, args.endpoint)
+    sys.stdout.write(f"pushed {len(graphs)} graphs to {args.endpoint}\n")
+    return ExitCode.CONFORMS
 
 
 def run_serve(args: argparse.Namespace) -> ExitCode:
-    """Until the web service lands: build, validate and say so."""
-    built = build(_settings(args))
-    sys.stdout.write(build_summary(built))
-    sys.stdout.write("The HTTP service is not yet available; the graph was built and validated.\n")
-    return _conformance(built)
-
+    settings = Settings.from_env(root=getattr(args, "root", None),
+                                 base_iri=getattr(args, "base_iri", None),
+                                 query_timeout=args.timeout, workers=args.workers,
+                                 store=args.store)
+    served = server.serve(settings, host=args.host, port=args.port, prebuilt=args.dataset,
+                          watch=args.watch)
+    return ExitCode.CONFORMS if served else ExitCode.FINDINGS
 
 def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
@@ -178,9 +196,20 @@ def parser() -> argparse.ArgumentParser:
     build_command = commands.add_parser("build", parents=[common], help="build the dataset")
     build_command.add_argument("--output", type=Path, metavar="DIR",
                                help="build directory (default: ROOT/build)")
+    build_command.add_argument("--store", type=Path, metavar="DIR",
+                               help="also load the build into an on-disk store under DIR, "
+                                    "which `serve --store DIR` opens without parsing")
     build_command.set_defaults(run=run_build)
 
+    push_command = commands.add_parser(
+        "push", parents=[common],
+        help="load the build into a remote store (SPARQL 1.1 Graph Store Protocol)")
+    push_command.add_argument("endpoint", metavar="URL",
+                              help="graph store endpoint, e.g. http://localhost:7878/store")
+    push_command.set_defaults(run=run_push)
+
     serve = commands.add_parser("serve", parents=[common], help="serve the graph over HTTP")
+    server.configure(serve)
     serve.set_defaults(run=run_serve)
     return main_parser
 

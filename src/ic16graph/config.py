@@ -7,13 +7,20 @@ One frozen object is passed down the pipeline so that no module reads the enviro
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from ic16graph.vocabulary import DEFAULT_BASE_IRI
 
+
+def _iri_list(text: str) -> tuple[str, ...]:
+    """`IC16_SERVICE_ALLOWLIST="https://a/sparql https://b/sparql"` (spaces or commas)."""
+    return tuple(text.replace(",", " ").split())
+
+
 # Environment variable → (field, converter): one table, every setting overridable the same way.
-_ENVIRONMENT: dict[str, tuple[str, type]] = {
+_ENVIRONMENT: dict[str, tuple[str, Callable[[str], object]]] = {
     "IC16_ROOT": ("root", Path),
     "IC16_BASE_IRI": ("base_iri", str),
     "IC16_BUILD_DIR": ("build_dir", Path),
@@ -21,6 +28,10 @@ _ENVIRONMENT: dict[str, tuple[str, type]] = {
     "IC16_MAX_QUERY_LENGTH": ("max_query_length", int),
     "IC16_MAX_RESULT_ROWS": ("max_result_rows", int),
     "IC16_WORKERS": ("workers", int),
+    "IC16_QUERY_MEMORY_MB": ("query_memory_mb", int),
+    "IC16_SERVICE_ALLOWLIST": ("service_allowlist", _iri_list),
+    "IC16_STORE": ("store", str),
+    "IC16_CACHE_MB": ("cache_mb", int),
 }
 
 
@@ -39,6 +50,12 @@ class Settings:
     max_query_length: int = 100_000
     max_result_rows: int = 10_000
     workers: int = 2
+    query_memory_mb: int = 1024  # what one query may allocate in its worker, beyond the data
+    service_allowlist: tuple[str, ...] = ()  # SPARQL endpoints a SERVICE clause may call
+    # Where the workers find the graph: None = dataset.nq loaded into memory; a directory = an
+    # on-disk pyoxigraph store made from the build; sparql+http(s)://… = a remote endpoint.
+    store: str | None = None
+    cache_mb: int = 64  # the result cache in front of the workers; 0 turns it off
 
     def __post_init__(self) -> None:
         root = Path(self.root).resolve()

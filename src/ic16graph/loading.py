@@ -239,7 +239,8 @@ def parse_file(source: SourceFile, graph: Graph, base_iri: str, index: PositionI
 
 def _syntax_error(display: str, error: BadSyntax) -> TurtleSyntaxError:
     """rdflib's multi-line BadSyntax as one `FILE:LINE:COLUMN: message`."""
-    consumed = error._str[: error._i].decode("utf-8", errors="replace")
+    # `_i` counts characters of the text, `_str` is that text encoded: decode before slicing
+    consumed = error._str.decode("utf-8", errors="replace")[: error._i]
     line = consumed.count("\n") + 1
     column = len(consumed) - (consumed.rfind("\n") + 1) + 1
     return TurtleSyntaxError(display, line, column, error._why)

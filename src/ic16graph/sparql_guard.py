@@ -12,7 +12,9 @@ operator (`FILTER(?a<?b&&'>')` is two comparisons, not an IRI). Rather than gues
 readings are followed, like an NFA over text positions: a character is *code* if any reading
 reaches it outside a string, IRI or comment. That is a superset of what oxigraph reads as code,
 so a call cannot hide. Then every "service" in code followed by the shape of a call
-(`SILENT`? then a variable, IRI or prefixed name, then `{`) counts as a call.
+(`SILENT`? then a variable, IRI or prefixed name, then `{`) counts as a call. Words that share
+a scan (inside one long run of name characters, or before one distant `>`) share its result,
+so the check stays linear in the length of the text, as the tokeniser does.
 """
 
 from __future__ import annotations
@@ -41,12 +43,14 @@ _STRING = re.compile(
 )
 _COMMENT = re.compile(r"#[^\r\n]*")
 _SERVICE_WORD = re.compile("service", re.IGNORECASE)
-# What may follow the keyword in a call; deliberately wider than the grammar (any prefixed name).
-_CALL_TARGET = rf"(?P<target><[^>]*>|[?$]{_VARNAME}|[^\s{{}}#<>'\"?$:]*:(?:\\.|[^\s{{}}#<>\\])*)"
-_CALL_SHAPES = (
-    re.compile(rf"{_SPACE}SILENT{_SPACE}{_CALL_TARGET}{_SPACE}\{{", re.IGNORECASE),
-    re.compile(rf"{_SPACE}{_CALL_TARGET}{_SPACE}\{{", re.IGNORECASE),
-)
+# What may follow the keyword in a call, deliberately wider than the grammar: an IRI (`<` to the
+# next `>`), a variable, or any prefixed name (a run of prefix characters, `:`, a local part).
+_SPACES = re.compile(_SPACE)
+_PREFIX = re.compile(r"[^\s{}#<>'\"?$:]*")
+_LOCAL = re.compile(r":(?:\\.|[^\s{}#<>\\])*")
+_OPENING = re.compile(rf"{_SPACE}\{{")
+_FROM_WORD = re.compile("from", re.IGNORECASE)
+_DATASET_TARGET = re.compile(rf"{_SPACE}(?:NAMED|<|[^\s{{}}#<>'\"?$:]*:)", re.IGNORECASE)
 _PROLOGUE = re.compile(
     rf"{_SPACE}(?:BASE{_SPACE}{_IRI}|PREFIX{_SPACE}[^\s:]*:{_SPACE}{_IRI})", re.IGNORECASE
 )
@@ -83,15 +87,90 @@ def service_calls(sparql: str) -> list[str]:
     if "service" not in sparql.lower():
         return []
     code = _code_mask(sparql)
+    reader = _CallReader(sparql)
     targets = []
     for word in _SERVICE_WORD.finditer(sparql):
         if not all(code[word.start() : word.end()]):
             continue
-        for shape in _CALL_SHAPES:
-            call = shape.match(sparql, word.end())
-            if call is not None:
-                targets.append(call["target"])
+        start = _SPACES.match(sparql, word.end()).end()  # type: ignore[union-attr]
+        if sparql[start : start + 6].lower() == "silent":  # `SILENT`, or a name starting so
+            silent = reader.target(_SPACES.match(sparql, start + 6).end())  # type: ignore[union-attr]
+            targets += [silent] if silent else []
+        target = reader.target(start)
+        targets += [target] if target else []
     return targets
+
+
+class _CallReader:
+    """Reads the target of a call at a position, remembering the scans that later words share."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._prefix_run = (0, -1)  # [start, end]: the prefix characters from start end at end
+        self._iri_run = (0, -1)  # [start, end]: no `>` from start before end (None: none at all)
+        self._ends: dict[int, int | None] = {}  # where a local part after ":" ends, and so on
+        self._opens: dict[int, bool] = {}  # position -> spaces and then `{` follow
+
+    def target(self, start: int) -> str | None:
+        """The target (as written) of a call whose target starts at `start`, or None."""
+        text = self.text
+        if text[start : start + 1] == "<":
+            end = self._closing(start)
+        elif text[start : start + 1] in ("?", "$"):
+            variable = _VARIABLE.match(text, start)
+            end = variable.end() if variable else None
+        else:
+            end = self._local_end(self._prefix_end(start))
+        if end is None or not self._opening_follows(end):
+            return None
+        return text[start:end]
+
+    def _closing(self, start: int) -> int | None:
+        first, last = self._iri_run
+        if not first <= start <= last:
+            found = self.text.find(">", start)
+            last = len(self.text) if found < 0 else found
+            self._iri_run = (start, last)
+        return last + 1 if last < len(self.text) else None
+
+    def _prefix_end(self, start: int) -> int:
+        first, last = self._prefix_run
+        if not first <= start <= last:
+            last = _PREFIX.match(self.text, start).end()  # type: ignore[union-attr]
+            self._prefix_run = (start, last)
+        return last
+
+    def _local_end(self, colon: int) -> int | None:
+        if colon not in self._ends:
+            local = _LOCAL.match(self.text, colon)
+            self._ends[colon] = local.end() if local else None
+        return self._ends[colon]
+
+    def _opening_follows(self, position: int) -> bool:
+        if position not in self._opens:
+            self._opens[position] = _OPENING.match(self.text, position) is not None
+        return self._opens[position]
+
+
+def has_dataset_clause(sparql: str) -> bool:
+    """True when the query names its own dataset with `FROM` or `FROM NAMED`.
+
+    The engine then leaves the dataset to the query instead of imposing its default union.
+    The keyword must stand in code, after a word boundary oxigraph accepts (whitespace, `*`,
+    `)`, `}`, `>`, or `ASK`/`CONSTRUCT` run together with it), and before an IRI, a prefixed
+    name or `NAMED`. Raises `UncheckableQuery` like `service_calls`.
+    """
+    if "from" not in sparql.lower():
+        return False
+    code = _code_mask(sparql)
+    for word in _FROM_WORD.finditer(sparql):
+        before = sparql[max(0, word.start() - 9) : word.start()]
+        boundary = (not before or before[-1] in " \t\r\n*)}>"
+                    or before.lower().endswith(("ask", "construct")))
+        if (boundary and all(code[word.start() : word.end()])
+                and _DATASET_TARGET.match(sparql, word.end())):
+            return True
+    return False
 
 
 def _code_mask(text: str) -> bytearray:
