@@ -138,8 +138,10 @@ def section(result: dict) -> list[str]:
                  for name, verdict in verdicts.items() if verdict != "same"]
     lines += ["", "**Answers**: every system's answer to every query was compared with ours "
               "(multisets of solutions or triples) before timing."]
-    lines += ([" Differences (≠, left out of the means):", "", *different] if different
-              else [" All identical."])
+    lines += ([" Differences (≠, left out of the means; the usual ones: rdflib-endpoint drops the "
+               "language tag GROUP_CONCAT keeps when all values share it, and answers an "
+               "aggregate over no solutions with one empty group instead of none):", "",
+               *different] if different else [" All identical."])
     return [*lines, ""]
 
 
@@ -167,7 +169,7 @@ def write_report(results: Path, target: Path) -> None:
         f"{versions.get('ic16graph')}; Oxigraph server {versions.get('oxigraph')}; "
         f"rdflib-endpoint {versions.get('rdflib-endpoint')} (rdflib {versions.get('rdflib')}).",
         "",
-        "Reproduce: `make bench` (all sizes, about an hour) or `make bench-quick`; the runner "
+        "Reproduce: `make bench` (all sizes, one to two hours) or `make bench-quick`; the runner "
         "installs the peers into `bench/.venv-peers`. Method: `bench/run.py`; data: "
         "`bench/generate.py`; queries: `queries/*.rq` and `bench/mix.py`. Latency requests are "
         "unique (no cache answers them); throughput repeats one request, so our result cache "

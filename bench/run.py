@@ -55,9 +55,9 @@ class Budget:
     slow_ms: float  # no throughput burst for a system whose median latency is above this
 
 
-FULL = Budget(rounds=15, check_seconds=600, seconds_per_query=20, burst_seconds=3,
+FULL = Budget(rounds=15, check_seconds=900, seconds_per_query=20, burst_seconds=3,
               burst_max_requests=20_000, request_timeout=60, startup_timeout=600, slow_ms=1_000)
-QUICK = Budget(rounds=3, check_seconds=120, seconds_per_query=5, burst_seconds=1,
+QUICK = Budget(rounds=3, check_seconds=180, seconds_per_query=5, burst_seconds=1,
                burst_max_requests=5_000, request_timeout=30, startup_timeout=300, slow_ms=500)
 
 
@@ -125,7 +125,8 @@ def pick_resources(system: System, timeout: float) -> dict[str, str]:
         connection.close()
 
 
-def check_answers(systems: list[System], queries: list[Query], budget: Budget) -> dict:
+def check_answers(systems: list[System], queries: list[Query], budget: Budget,
+                  log: Path) -> dict:
     """Per query and system: "same" as ours, "different: …", or the error. A system that has
     used up `budget.check_seconds` is not asked further (rdflib-endpoint at 1M triples)."""
     verdicts: dict[str, dict[str, str]] = {}
@@ -144,8 +145,9 @@ def check_answers(systems: list[System], queries: list[Query], budget: Budget) -
                 answers[system.name] = normalise(connection.ask(query.text, accept), query.graph)
             except (RequestFailed, ValueError) as error:
                 answers[system.name] = error
-                if not wait_until_idle(system, budget):
+                if not wait_until_idle(system, budget):  # still busy: stop the work, ask no more
                     spent[system.name] = math.inf
+                    system.restart(budget.startup_timeout, log)
             finally:
                 connection.close()
                 spent[system.name] += time.perf_counter() - started
@@ -270,7 +272,7 @@ def run_dataset(name: str, names: list[str], budget: Budget, versions: dict) -> 
                       f"{system.error or ''}", flush=True)
             running = [s for s in systems if s.error is None]
             queries = all_queries(pick_resources(running[0], budget.request_timeout))
-            answers = check_answers(running, queries, budget)
+            answers = check_answers(running, queries, budget, log)
             latency = measure_latency(running, queries, answers, budget)
             rates = measure_throughput(running, queries, latency, budget)
     finally:

@@ -106,6 +106,13 @@ class System:
             connection.close()
         self.startup_s = time.perf_counter() - started
 
+    def restart(self, timeout: float, log: Path) -> None:
+        """Stop and start again: the only way to end a query a system will not cancel."""
+        self.stop()
+        startup = self.startup_s
+        self.start(timeout, log)
+        self.startup_s = startup  # the first start-up is the one reported
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)

@@ -71,7 +71,7 @@ def acceptable(answer: httpx.Response) -> bool:
     return answer.status_code < 500 or answer.status_code in LIMIT_CODES
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
 @given(query=QUERIES, accept=ACCEPT, how=st.sampled_from(["GET", "form", "direct"]),
        extra=st.dictionaries(st.sampled_from(["format", "inference", "default-graph-uri",
                                               "named-graph-uri"]), st.text(TEXT, max_size=20),
@@ -90,7 +90,7 @@ def test_generated_queries_never_get_a_server_error_nor_hang(
     assert acceptable(answer), (answer.status_code, answer.text[:300])
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 @given(content_type=st.one_of(st.sampled_from(CONTENT_TYPES), st.text(PRINTABLE)),
        body=st.binary(max_size=200), path=st.sampled_from(["/sparql", "/api/cities", "/",
                                                            "/id/city/tampere", "/dump/x"]))
@@ -113,7 +113,7 @@ def test_the_json_routes_keep_to_their_openapi_schema(base: str) -> None:
     for result in operations.get_all_operations():
         operation = result.ok()
 
-        @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
         @given(case=operation.as_strategy())
         def keeps_to_the_schema(case: schemathesis.Case) -> None:
             case.call_and_validate(timeout=PATIENCE)

@@ -18,8 +18,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyoxigraph import QueryResultsFormat, RdfFormat, parse, parse_query_results
@@ -27,6 +25,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, POST, POSTDIRECTLY, TURTLE, XML, SPARQLWrapper
 
+from conftest import live_server
 from ic16graph.app import create_app
 from ic16graph.config import Settings
 from ic16graph.engine import OxigraphEngine
@@ -66,26 +65,6 @@ GRAPH_TYPES = {
     "application/trig": RdfFormat.TRIG,
     "application/n-quads": RdfFormat.N_QUADS,
 }
-
-
-@contextmanager
-def live_server(app: FastAPI) -> Iterator[str]:
-    """Run `app` with uvicorn on a free loopback port in a thread; yield its base URL."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(30)
-        listener.close()
 
 
 @pytest.fixture(scope="module")

@@ -387,3 +387,20 @@ def test_the_policy_is_what_the_templates_need() -> None:
             assert "src=" in attributes or 'type="application/json"' in attributes, template
             assert "src=" not in attributes or not body.strip(), template
         assert not re.search(r"\son[a-z]+\s*=", text), template
+
+
+def test_api_docs_are_self_hosted_under_the_strict_policy(http: httpx.Client) -> None:
+    """/docs uses the vendored Swagger UI: no CDN, no inline script, the same CSP as every page."""
+    from ic16graph.security import CONTENT_SECURITY_POLICY
+
+    response = http.get("/docs")
+    assert response.status_code == 200
+    assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    page = response.text
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in page
+    assert "/static/api-docs.js" in page
+    urls = re.findall(r"https?://[^\s\"'<>]+", page)
+    assert urls and all(url.startswith(str(http.base_url)) for url in urls), urls
+    assert "<script>" not in page
+    assert http.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
+    assert http.get("/openapi.json").json()["info"]["title"] == "ic16graph"

@@ -24,20 +24,15 @@ query the suite runs afterwards sees nothing changed.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from pyoxigraph import Literal, NamedNode, RdfFormat, parse
 
+from conftest import live_server
 from ic16graph.app import create_app
 from ic16graph.config import Settings
 from ic16graph.execution import READ_ONLY_MESSAGE, Artefact, Limits
@@ -57,26 +52,6 @@ RDF_TYPES = {"application/rdf+xml", "application/rdf+json", "text/turtle", "appl
 
 
 # --- the live server ---------------------------------------------------------------------------
-
-
-@contextmanager
-def live_server(app: FastAPI) -> Iterator[str]:
-    """Run `app` with uvicorn on a free loopback port in a thread; yield its base URL."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(30)
-        listener.close()
 
 
 @dataclass(frozen=True)

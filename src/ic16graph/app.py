@@ -77,6 +77,11 @@ def create_app(
             headers={"Vary": "Accept"},
         )
 
+    def api_docs(request: Request) -> Response:
+        """The OpenAPI schema in Swagger UI, bundled with the package."""
+        return TEMPLATES.TemplateResponse(
+            request, "api_docs.html", {"openapi_url": str(request.url_for("openapi"))})
+
     async def health() -> JSONResponse:
         """Liveness, and which dataset is being served."""
         return JSONResponse({"status": "ok", "version": __version__, "dataset": build.version})
@@ -86,6 +91,8 @@ def create_app(
         version=__version__,
         lifespan=lifespan,
         description="The open knowledge graph of Finland's Innovative Cities programme.",
+        docs_url=None,  # served below from the vendored Swagger UI: no CDN, no inline script
+        redoc_url=None,
     )
     app.state.settings = settings  # the pages map our IRIs to this server's paths with it
     app.state.pool = pool  # the service's metrics count the queries its limits stopped
@@ -108,5 +115,6 @@ def create_app(
     app.include_router(api_router(runner, settings))  # /api/cities … (JSON-LD lists)
     app.add_api_route("/query", query_page, methods=["GET"], include_in_schema=False)
     app.add_api_route("/health", health, methods=["GET"])
+    app.add_api_route("/docs", api_docs, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(_PACKAGE / "static")), name="static")
     return app

@@ -438,7 +438,10 @@ class WorkerPool:
             return bool(self._idle) and (client is None or self._running[client] < self.share)
 
         if self._closed or self._waiting >= self.limits.max_waiting:
-            raise self._busy()
+            raise self._busy(
+                f"All {self.size} query workers are busy and {self._waiting} queries are already "
+                "waiting for them; try again shortly."
+            )
         self._waiting += 1
         try:
             async with self._turn:
@@ -446,7 +449,10 @@ class WorkerPool:
                 self._running[client] += 1
                 return self._idle.pop(0)
         except TimeoutError:
-            raise self._busy() from None
+            raise self._busy(
+                f"All {self.size} query workers stayed busy for {self.limits.queue_timeout:g} s; "
+                "try again shortly."
+            ) from None
         finally:
             self._waiting -= 1
 
@@ -457,13 +463,9 @@ class WorkerPool:
                 self._idle.append(worker)
             self._turn.notify_all()
 
-    def _busy(self) -> Busy:
+    def _busy(self, message: str) -> Busy:
         self.stopped["busy"] += 1
-        return Busy(
-            f"All {self.size} query workers stayed busy for {self.limits.queue_timeout:g} s; "
-            "try again shortly.",
-            retry_after=max(1, math.ceil(self.limits.timeout)),
-        )
+        return Busy(message, retry_after=max(1, math.ceil(self.limits.timeout)))
 
     def _new_worker(self) -> _Worker:
         worker = _Worker(self.build_dir, self.limits)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
+from ic16graph.negotiation import weighted_values
+
 LANGUAGES = ("fi", "sv", "en")
 DEFAULT_LANGUAGE = "fi"
 FALLBACK_ORDER = ("fi", "en", "sv")
@@ -33,20 +35,11 @@ def choose_language(requested: str | None, accept_language: str | None) -> str:
     """`requested` (`?lang=`) if we speak it, else the best of Accept-Language, else Finnish."""
     if requested and requested.strip().lower() in LANGUAGES:
         return requested.strip().lower()
-    ranked: list[tuple[float, int, str]] = []
-    for position, part in enumerate((accept_language or "").split(",")):
-        tag, *parameters = (piece.strip() for piece in part.split(";"))
-        quality = 1.0
-        for parameter in parameters:
-            name, _, value = parameter.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        primary = tag.lower().split("-")[0]
-        if primary in LANGUAGES and quality > 0:
-            ranked.append((-quality, position, primary))
+    ranked = [
+        (-quality, position, tag.split("-")[0])
+        for position, (tag, quality) in enumerate(weighted_values(accept_language or ""))
+        if quality > 0 and tag.split("-")[0] in LANGUAGES
+    ]
     return min(ranked)[2] if ranked else DEFAULT_LANGUAGE
 
 

@@ -92,25 +92,29 @@ def negotiate(
     return best
 
 
-def _parse_accept(accept: str) -> list[tuple[str, float]]:
-    """(media range, q) pairs; malformed ranges and q-values are skipped, as if absent."""
-    ranges = []
-    for part in accept.split(","):
-        media_range, *parameters = (p.strip() for p in part.split(";"))
-        media_range = media_range.lower()
-        if media_range.count("/") != 1 or not all(media_range.split("/")):
-            continue
+def weighted_values(header: str) -> list[tuple[str, float]]:
+    """The (value, q) pairs of an Accept-style header, lowercased, in order; a value with a
+    malformed or out-of-range q is skipped, as if absent (Accept, Accept-Language alike)."""
+    pairs = []
+    for part in header.split(","):
+        value, *parameters = (p.strip() for p in part.split(";"))
         quality = 1.0
         for parameter in parameters:
-            name, _, value = parameter.partition("=")
+            name, _, text = parameter.partition("=")
             if name.strip().lower() == "q":
                 try:
-                    quality = float(value)
+                    quality = float(text)
                 except ValueError:
                     quality = -1.0
-        if 0.0 <= quality <= 1.0:
-            ranges.append((media_range, quality))
-    return ranges
+        if value and 0.0 <= quality <= 1.0:
+            pairs.append((value.lower(), quality))
+    return pairs
+
+
+def _parse_accept(accept: str) -> list[tuple[str, float]]:
+    """(media range, q) pairs; malformed ranges and q-values are skipped, as if absent."""
+    return [(media_range, quality) for media_range, quality in weighted_values(accept)
+            if media_range.count("/") == 1 and all(media_range.split("/"))]
 
 
 def _quality(candidate: Format, ranges: list[tuple[str, float]]) -> tuple[float, int]:

@@ -88,8 +88,7 @@ class Outcome:
     version: str | None
     release: Path | None  # None when the build was not published
     problem: Problem | None
-    summary: str  # for people: what was built, or that the current build is reused
-    report: str = ""  # the validation report, when the data violates the shapes
+    summary: str  # for people: what was built, or why nothing was
 
 
 def build_release(settings: Settings, serving: str | None = None) -> Outcome:
@@ -109,7 +108,7 @@ def build_release(settings: Settings, serving: str | None = None) -> Outcome:
     built = build(settings)
     if not built.report.conforms():
         report = render(built.report, "text")
-        return Outcome(built.version, None, violations(built.report), built.summary(), report)
+        return Outcome(built.version, None, violations(built.report), built.summary() + report)
     publish(built, release, settings.store)
     return Outcome(built.version, release, None, built.summary())
 
@@ -399,7 +398,8 @@ class LiveGraph:
         self.problem = None
         point_current(self.settings.build_dir, fresh.release)
         self.reloads["served"] += 1
-        log.info("serving %s (was %s)", fresh.version, retired.version)
+        log.info("serving %s (was %s)", fresh.version, retired.version,
+                 extra={"fields": {"build": outcome.summary}})
         self._spawn(self._retire(retired))
 
     async def _retire(self, retired: Generation) -> None:
