@@ -138,7 +138,8 @@ def section(result: dict) -> list[str]:
                  for name, verdict in verdicts.items() if verdict != "same"]
     lines += ["", "**Answers**: every system's answer to every query was compared with ours "
               "(multisets of solutions or triples) before timing."]
-    lines += ([" Differences (≠, left out of the means; the usual ones: rdflib-endpoint drops the "
+    lines += ([" Differences and errors (≠, left out of the means; the usual differences: "
+               "rdflib-endpoint drops the "
                "language tag GROUP_CONCAT keeps when all values share it, and answers an "
                "aggregate over no solutions with one empty group instead of none):", "",
                *different] if different else [" All identical."])
@@ -151,11 +152,15 @@ def write_report(results: Path, target: Path) -> None:
     if not loaded:
         return
     first = loaded[0]
-    machine, versions = first["machine"], first["versions"]
+    machine, versions = first["machine"], dict(first["versions"])
+    if "pyoxigraph" not in versions:  # results written before the two were recorded apart
+        versions["ic16graph"], versions["pyoxigraph"] = versions["ic16graph"].split()
     quick = any(r["mode"] == "quick" for r in loaded)
     status = (
-        "**Status: smoke run (`--quick`): few rounds on a machine shared with other work. "
-        "These figures prove the harness works; they are not the final figures.**"
+        "**Status: smoke run (`--quick`, 3 rounds, 1 s bursts) on a machine shared with other "
+        "work (each section gives its load average). Final figures: none yet. These prove the "
+        "harness works and show the trends; `make bench` on a quiet machine gives the final "
+        "ones.**"
         if quick else "**Status: full run (`make bench`). A section's figures are final when its "
         "load average stayed below 1 before and after (a quiet 2-core machine); otherwise they "
         "carry the noise of other work and should be measured again.**")
@@ -165,8 +170,9 @@ def write_report(results: Path, target: Path) -> None:
         status,
         "",
         f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB, "
-        f"{machine['os']}, Python {machine['python']}. Versions: ic16graph and pyoxigraph "
-        f"{versions.get('ic16graph')}; Oxigraph server {versions.get('oxigraph')}; "
+        f"{machine['os']}, Python {machine['python']}. Versions: ic16graph "
+        f"{versions['ic16graph']} on pyoxigraph {versions['pyoxigraph']}; Oxigraph server "
+        f"{versions.get('oxigraph')}; "
         f"rdflib-endpoint {versions.get('rdflib-endpoint')} (rdflib {versions.get('rdflib')}).",
         "",
         "Reproduce: `make bench` (all sizes, one to two hours) or `make bench-quick`; the runner "

@@ -303,10 +303,10 @@ def main(argv: list[str] | None = None) -> int:
         args.sizes.split(","))
     budget = QUICK if args.quick else FULL
     versions = install_peers()
-    versions["ic16graph"] = subprocess.run(
+    versions["ic16graph"], versions["pyoxigraph"] = subprocess.run(
         [str(ROOT / ".venv" / "bin" / "python"), "-c",
          "import importlib.metadata as m; print(m.version('ic16graph'), m.version('pyoxigraph'))"],
-        check=True, capture_output=True, text=True).stdout.strip()
+        check=True, capture_output=True, text=True).stdout.split()
     RESULTS.mkdir(parents=True, exist_ok=True)
     for name in sizes:
         result = run_dataset(name, args.systems.split(","), budget, versions)

@@ -9,6 +9,7 @@ without it these tests are skipped.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -166,3 +167,36 @@ def test_the_push_command_loads_the_current_build(
 def test_pushing_to_no_store_is_unusable_input(build_dir: Path, monkeypatch) -> None:
     monkeypatch.setenv("IC16_BUILD_DIR", str(build_dir))
     assert main(["--root", str(ROOT), "push", f"http://127.0.0.1:{_free_port()}/store"]) == 2
+
+
+def test_the_service_answers_from_the_remote_store_through_its_workers(
+    server: str, build_dir: Path, pushed: list[str], tmp_path: Path
+) -> None:
+    served_build = tmp_path / "build"
+    shutil.copytree(build_dir, served_build)
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ic16graph.cli", "--root", str(ROOT), "serve", "--port", str(port),
+         "--workers", "1", "--store", f"sparql+{server}/query"],
+        env={**os.environ, "IC16_BUILD_DIR": str(served_build)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = httpx.post(f"http://127.0.0.1:{port}/sparql",
+                                      data={"query": HELSINKI_IS_INNOKAUPUNKI},
+                                      headers={"Accept": "application/sparql-results+json"})
+                break
+            except httpx.TransportError:
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.2)
+        assert response.json() == {"head": {}, "boolean": True}
+        # Only the remote store holds the pushed union graph: the workers did ask it.
+        union = "ASK FROM <https://w3id.org/ic16/graph/asserted-union> { ?s ?p ?o }"
+        remote_only = httpx.post(f"http://127.0.0.1:{port}/sparql", data={"query": union},
+                                 headers={"Accept": "application/sparql-results+json"})
+        assert remote_only.json()["boolean"] is True
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -2,9 +2,10 @@
 
 Neither pyoxigraph nor rdflib can cancel a running query from Python, so each query runs in one
 of N worker processes (forked from a forkserver that has already imported the engine), each
-holding its own `OxigraphEngine` loaded from the build artefact. The worker serialises the
-answer to bytes in the requested media type; when the time limit passes first, the worker is
-killed (which really frees the CPU) and a fresh one takes its place in the background.
+holding its own engine opened from the build artefact (`engine.open_engine`). The worker
+serialises the answer to bytes in the requested media type; when the time limit passes first,
+the worker is killed (which really frees the CPU) and a fresh one takes its place in the
+background.
 
 A worker evaluates in a thread with a deep stack (pyoxigraph's parser and evaluator recurse, and
 a few thousand nested groups or chained patterns overflow the default 8 MiB and crash the
@@ -46,11 +47,11 @@ from pyoxigraph import QueryResultsFormat, parse_query_results
 from ic16graph import sparql_guard
 from ic16graph.build import GraphInfo
 from ic16graph.engine import (
-    OxigraphEngine,
     QueryEngine,
     QueryNotAllowed,
     QueryResult,
     QuerySyntaxError,
+    open_engine,
 )
 
 log = logging.getLogger(__name__)
@@ -257,7 +258,7 @@ class _RowLimitedBuffer(io.BytesIO):
 def _serve_jobs(connection: Connection, build_dir: str, limits: Limits) -> None:
     """A worker's life: load the engine, cap its memory, then answer jobs until the pipe closes,
     in a thread whose stack is deep enough for any query within the length limit."""
-    engine = OxigraphEngine.from_artefact(Path(build_dir), limits.service_allowlist)
+    engine = open_engine(Path(build_dir), limits.service_allowlist)  # local or remote store
     stack = _STACK_BASE + _STACK_PER_CHARACTER * limits.max_query_length
     _cap_memory(stack + limits.max_memory)
     threading.stack_size(stack)
