@@ -10,7 +10,7 @@ import pyoxigraph
 import pytest
 
 from conftest import WORLD
-from ic16graph.build import GraphInfo, build
+from ic16graph.build import GraphInfo, artefact_is_current, build, code_fingerprint
 from ic16graph.config import Settings
 from ic16graph.dumps import dump_names
 
@@ -64,7 +64,8 @@ def test_write_produces_the_dataset_the_report_and_the_manifest(
     assert {r["focus"] for r in report["results"]} == {f.focus for f in world_build.report.findings}
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert set(manifest) == {"version", "built_at", "base_iri", "graphs", "validation",
-                             "build_seconds", "timings"}
+                             "build_seconds", "timings", "code"}
+    assert manifest["code"] == code_fingerprint()
     assert manifest["version"] == world_build.version
     assert manifest["built_at"].endswith("Z")
     assert manifest["validation"] == {
@@ -73,6 +74,17 @@ def test_write_produces_the_dataset_the_report_and_the_manifest(
     store = pyoxigraph.Store()
     store.load((tmp_path / "out" / "dataset.nq").read_bytes(), format=pyoxigraph.RdfFormat.N_QUADS)
     assert len(store) == sum(g.triples for g in world_build.graphs)
+
+
+def test_an_artefact_made_by_other_code_is_stale(tmp_path: Path, world_build) -> None:
+    """Same sources, same base IRI, but built by an older ic16graph: it must be rebuilt."""
+    settings = Settings(root=WORLD, build_dir=tmp_path / "out")
+    world_build.write(settings.build_dir)
+    assert artefact_is_current(settings)
+    manifest_file = settings.build_dir / "manifest.json"
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    manifest_file.write_text(json.dumps({**manifest, "code": "0" * 16}), encoding="utf-8")
+    assert not artefact_is_current(settings)
 
 
 def test_nquads_are_sorted_and_reproducible(world_build) -> None:

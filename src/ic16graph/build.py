@@ -17,6 +17,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 from rdflib import Dataset, URIRef
@@ -83,6 +84,7 @@ class Build:
             "validation": {"conforms": self.report.conforms(), "counts": self.report.counts},
             "build_seconds": self.timings["total"],
             "timings": self.timings,
+            "code": code_fingerprint(),
         }
 
     def write(self, build_dir: Path) -> None:
@@ -138,7 +140,8 @@ def build(settings: Settings, *, inference: bool = True,
 
 
 def artefact_is_current(settings: Settings) -> bool:
-    """True when `settings.build_dir` holds a build of the current sources and base IRI."""
+    """True when `settings.build_dir` holds a build of the current sources and base IRI, made by
+    this code (an upgrade may reason, validate or dump differently, so its artefacts are stale)."""
     try:
         manifest = json.loads((settings.build_dir / "manifest.json").read_text(encoding="utf-8"))
         files = tuple(source_files(settings))
@@ -148,8 +151,9 @@ def artefact_is_current(settings: Settings) -> bool:
         (settings.build_dir / name).is_file()
         for name in ("dataset.nq", REPORT_FILE, *(f"{DUMP_DIR}/{dump}" for dump in dump_names()))
     )
-    return written and (manifest.get("version"), manifest.get("base_iri")) == (
-        input_hash(files), settings.base_iri)
+    return written and (manifest.get("version"), manifest.get("base_iri"),
+                        manifest.get("code")) == (input_hash(files), settings.base_iri,
+                                                  code_fingerprint())
 
 
 def input_hash(files: tuple[SourceFile, ...]) -> str:
@@ -158,6 +162,15 @@ def input_hash(files: tuple[SourceFile, ...]) -> str:
     for source in files:
         digest.update(source.display.encode("utf-8") + b"\0")
         digest.update(source.path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+@cache
+def code_fingerprint() -> str:
+    """sha256 over this package's modules: what turned the sources into the artefact."""
+    digest = hashlib.sha256()
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(module.name.encode("utf-8") + b"\0" + module.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
 
