@@ -8,11 +8,12 @@ projects joining organisations of several regions, their work packages and event
 source documents; labels in Finnish, Swedish and English. The same seed gives the same bytes.
 
 owlrl would take hours at a million triples, so the inferred graph is computed here by the
-ontology's own rules, read from the OWL-RL closure of the ontology alone (small, so owlrl runs on
-it): types up the class hierarchy (equivalences included), super-properties, inverses, domains
-and ranges, the two property chains (involvesMunicipality, involvesCityRegion) and the defined
-class Innokaupunki. Entities are written in dependency order (places, then organisations, then
-the projects that join them), so one pass sees every premise before its consequence.
+ontology's own rules, compiled by `reasoning.Rules` (as the build does) from the OWL-RL closure of
+the ontology alone: types up the class hierarchy (equivalences included), super-properties,
+inverses, domains and ranges, the two property chains (involvesMunicipality, involvesCityRegion)
+and the defined class Innokaupunki. Entities are written in dependency order (places, then
+organisations, then the projects that join them), so one pass sees every premise before its
+consequence.
 
     .venv/bin/python bench/generate.py --triples 100000 --output bench/data/synthetic-100k.nq
 """
@@ -27,18 +28,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-import owlrl
-from rdflib import Graph, URIRef
-from rdflib.collection import Collection
+from rdflib import Graph
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.term import Node
 
-from ic16graph.reasoning import reason
+from ic16graph.reasoning import Rules, reason
 from ic16graph.vocabulary import DEFAULT_BASE_IRI, INFERRED, graph_iri, prefixes
 
 ROOT = Path(__file__).resolve().parents[1]
 ONTOLOGY = ROOT / "ontology" / "ic16.ttl"
 TYPE = f"<{RDF.type}>"
+_TOP = (OWL.Thing, RDFS.Resource)
 _P = prefixes(DEFAULT_BASE_IRI)
 
 TOPICS = (  # (fi, sv, en): lead themes, focus areas and project names draw on them
@@ -103,8 +104,11 @@ def literal(text: str, language: str | None = None, datatype: str | None = None)
 
 
 @dataclass(frozen=True)
-class Rules:
-    """What the ontology entails about instance data, from the ontology's own closure."""
+class Tables:
+    """`reasoning.Rules` as N-Triples strings, for the kinds of rule the generator mirrors.
+
+    Types owl:Thing and rdfs:Resource are left out: the build drops them as noise.
+    """
 
     superclasses: dict[str, tuple[str, ...]]
     superproperties: dict[str, tuple[str, ...]]
@@ -116,45 +120,35 @@ class Rules:
     restrictions: dict[str, tuple[str, str]]  # class → (property, someValuesFrom class)
 
     @classmethod
-    def read(cls, closed: Graph) -> Rules:
-        """Rules from the ontology's full OWL-RL closure (subclass, domain … already closed)."""
+    def of(cls, rules: Rules) -> Tables:
+        """The tables of `rules`; ValueError for a construct the generator does not mirror."""
+        if (rules.unsupported or rules.symmetric or rules.transitive or rules.unions
+                or rules.has_values or any(len(links) != 2 for _, links in rules.chains)):
+            raise ValueError("the ontology uses rules the generator does not mirror")
 
-        def table(predicate: URIRef, *, symmetric: bool = False) -> dict[str, tuple[str, ...]]:
-            pairs: dict[str, set[str]] = defaultdict(set)
-            for s, o in closed.subject_objects(predicate):
-                if s != o and o not in (OWL.Thing, RDFS.Resource):
-                    pairs[s.n3()].add(o.n3())
-                    if symmetric:
-                        pairs[o.n3()].add(s.n3())
-            return {key: tuple(sorted(values)) for key, values in pairs.items()}
+        def strings(table: dict[Node, frozenset[Node]]) -> dict[str, tuple[str, ...]]:
+            found = {key.n3(): tuple(sorted(v.n3() for v in values if v not in _TOP))
+                     for key, values in table.items()}
+            return {key: values for key, values in found.items() if values}
 
-        chains = []
-        for prop, head in closed.subject_objects(OWL.propertyChainAxiom):
-            links = [link.n3() for link in Collection(closed, head)]
-            if len(links) != 2:
-                raise ValueError(f"only chains of two properties are mirrored: {prop}")
-            chains.append((links[0], links[1], prop.n3()))
-        restrictions = {
-            r.n3(): (closed.value(r, OWL.onProperty).n3(), filler.n3())
-            for r, filler in closed.subject_objects(OWL.someValuesFrom)
-        }
-        intersections = {
-            c.n3(): tuple(m.n3() for m in Collection(closed, head))
-            for c, head in closed.subject_objects(OWL.intersectionOf)
-        }
-        return cls(table(RDFS.subClassOf), table(RDFS.subPropertyOf),
-                   table(OWL.inverseOf, symmetric=True), table(RDFS.domain), table(RDFS.range),
-                   tuple(sorted(chains)), intersections, restrictions)
+        return cls(
+            strings(rules.superclasses), strings(rules.superproperties),
+            strings(rules.inverses), strings(rules.domains), strings(rules.ranges),
+            tuple(sorted((links[0].n3(), links[1].n3(), implied.n3())
+                         for implied, links in rules.chains)),
+            {c.n3(): tuple(m.n3() for m in members) for c, members in rules.intersections},
+            {r.n3(): (prop.n3(), filler.n3()) for r, prop, filler in rules.some_values},
+        )
 
 
 class Reasoner:
-    """Applies `Rules` to each triple as it is written; yields only what is new.
+    """Applies `Tables` to each triple as it is written; yields only what is new.
 
     Dedup is by a set of triple hashes over everything written, asserted or inferred, so the
     inferred graph never repeats an asserted triple (as `reasoning.reason` guarantees too).
     """
 
-    def __init__(self, rules: Rules) -> None:
+    def __init__(self, rules: Tables) -> None:
         self.rules = rules
         self.seen: set[int] = set()
         by_link: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
@@ -273,10 +267,7 @@ def generate(triples: int, seed: int, out: TextIO) -> dict[str, int]:
     Whole regions are added until the count is reached, so the total slightly exceeds it.
     """
     ontology = canonical_ontology()
-    closed = Graph()
-    closed += ontology
-    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(closed)  # unfiltered: rules need it all
-    writer = Writer(out, Reasoner(Rules.read(closed)))
+    writer = Writer(out, Reasoner(Tables.of(Rules.of(ontology))))
     # The ontology's own inferences are the build's (noise filtered), not re-derived here.
     writer.write(f"<{graph_iri(DEFAULT_BASE_IRI, 'ontology', 'ic16')}>", _triples(ontology),
                  entail=False)

@@ -55,7 +55,7 @@ class Budget:
     slow_ms: float  # no throughput burst for a system whose median latency is above this
 
 
-FULL = Budget(rounds=15, check_seconds=900, seconds_per_query=20, burst_seconds=3,
+FULL = Budget(rounds=11, check_seconds=300, seconds_per_query=10, burst_seconds=2,
               burst_max_requests=20_000, request_timeout=60, startup_timeout=600, slow_ms=1_000)
 QUICK = Budget(rounds=3, check_seconds=180, seconds_per_query=5, burst_seconds=1,
                burst_max_requests=5_000, request_timeout=30, startup_timeout=300, slow_ms=500)

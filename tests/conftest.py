@@ -22,8 +22,8 @@ from ic16graph.app import create_app
 from ic16graph.build import Build, build
 from ic16graph.cli import main
 from ic16graph.config import Settings
-from ic16graph.execution import Artefact
 from ic16graph.jsonld import document_loader
+from ic16graph.manifest import Artefact
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 PIPELINE = Path(__file__).resolve().parent / "fixtures" / "pipeline"

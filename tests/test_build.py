@@ -10,9 +10,10 @@ import pyoxigraph
 import pytest
 
 from conftest import WORLD
-from ic16graph.build import GraphInfo, artefact_is_current, build, code_fingerprint
+from ic16graph.build import build
 from ic16graph.config import Settings
 from ic16graph.dumps import dump_names
+from ic16graph.manifest import GraphInfo, artefact_is_current, code_fingerprint
 
 GRAPH = "https://w3id.org/ic16/graph/"
 

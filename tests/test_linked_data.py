@@ -21,9 +21,11 @@ from ic16graph.app import create_app
 from ic16graph.build import build
 from ic16graph.config import Settings
 from ic16graph.describe import FindingIndex, describe, local_path
-from ic16graph.execution import Artefact, Limits, WorkerPool
+from ic16graph.execution import Limits
 from ic16graph.jsonld import load_context
+from ic16graph.manifest import Artefact
 from ic16graph.vocabulary import IC16
+from ic16graph.workers import WorkerPool
 
 BASE = "https://w3id.org/ic16/"
 # One resource of each class: path under /id/ -> a class it has.

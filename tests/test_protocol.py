@@ -29,7 +29,8 @@ from conftest import live_server
 from ic16graph.app import create_app
 from ic16graph.config import Settings
 from ic16graph.engine import OxigraphEngine
-from ic16graph.execution import Artefact, Limits
+from ic16graph.execution import Limits
+from ic16graph.manifest import Artefact
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "endpoint"

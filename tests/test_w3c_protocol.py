@@ -35,7 +35,8 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, parse
 from conftest import live_server
 from ic16graph.app import create_app
 from ic16graph.config import Settings
-from ic16graph.execution import READ_ONLY_MESSAGE, Artefact, Limits
+from ic16graph.execution import READ_ONLY_MESSAGE, Limits
+from ic16graph.manifest import Artefact
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "w3c-protocol"

@@ -22,7 +22,7 @@ from ic16graph.api import api_router
 from ic16graph.caching import HttpCaching
 from ic16graph.config import Settings
 from ic16graph.dataset import built_at, dataset_router
-from ic16graph.execution import Limits, WorkerPool
+from ic16graph.execution import Limits
 from ic16graph.linked_data import linked_data_router
 from ic16graph.pages import TEMPLATES, pages_router
 from ic16graph.protocol import sparql_router
@@ -30,6 +30,7 @@ from ic16graph.queries import load_named_queries
 from ic16graph.result_cache import ResultCache
 from ic16graph.service_description import DatasetDescription
 from ic16graph.vocabulary import prefixes
+from ic16graph.workers import WorkerPool
 
 _PACKAGE = files("ic16graph")
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import json
 import re
 import shutil
 from collections import Counter
@@ -29,20 +28,11 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, RdfFormat, Store, parse
 
-from ic16graph.build import GraphInfo, write_atomically
 from ic16graph.engine import is_remote, merge_asserted_union
+from ic16graph.manifest import GraphInfo, read_manifest, write_manifest
 from ic16graph.vocabulary import INFERRED, ROLES, graph_iri
 
 _STORE_NAME = re.compile(r"^[0-9a-f]{16}$")
-
-
-def read_manifest(build_dir: Path) -> dict:
-    return json.loads((build_dir / "manifest.json").read_text(encoding="utf-8"))
-
-
-def write_manifest(build_dir: Path, manifest: dict) -> None:
-    text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
-    write_atomically(build_dir / "manifest.json", text.encode("utf-8"))
 
 
 def write_store(build_dir: Path, store_root: Path) -> Path:

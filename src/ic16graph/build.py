@@ -10,37 +10,28 @@ directory never sees half a build.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 
 from rdflib import Dataset, URIRef
 
 from ic16graph.config import Settings
-from ic16graph.dumps import DEFAULT_GRAPH_ROLES, DUMP_DIR, dump_names, render_dumps
-from ic16graph.loading import LoadError, SourceFile, load, source_files
+from ic16graph.dumps import DEFAULT_GRAPH_ROLES, DUMP_DIR, render_dumps
+from ic16graph.loading import load
+from ic16graph.manifest import (
+    REPORT_FILE,
+    GraphInfo,
+    code_fingerprint,
+    input_hash,
+    write_atomically,
+    write_manifest,
+)
 from ic16graph.reasoning import reason
 from ic16graph.reports import json_report
 from ic16graph.validation import Report, validate
 from ic16graph.vocabulary import INFERRED, graph_iri
-
-REPORT_FILE = "report.json"  # the validation report of the build, in the `reports` JSON format
-
-
-@dataclass(frozen=True)
-class GraphInfo:
-    """One named graph of the dataset."""
-
-    iri: str
-    role: str  # "ontology" | "data" | "shapes" | "inferred"
-    path: str | None  # source file relative to the root; None for the inferred graph
-    triples: int
 
 
 @dataclass(frozen=True)
@@ -93,7 +84,6 @@ class Build:
         if any(source.resolve().parent == build_dir for source in self.sources):
             raise ValueError(f"{build_dir} holds source files; choose another build directory")
         build_dir.mkdir(parents=True, exist_ok=True)
-        manifest = json.dumps(self.manifest(), indent=2, ensure_ascii=False) + "\n"
         nquads = self.nquads()
         write_atomically(build_dir / "dataset.nq", nquads)
         report = json_report(self.report, fail_on="violation")
@@ -103,7 +93,7 @@ class Build:
         dumps = render_dumps(nquads, self.dataset, default_graphs, self.base_iri)
         for name, content in dumps.items():
             write_atomically(build_dir / DUMP_DIR / name, content)
-        write_atomically(build_dir / "manifest.json", manifest.encode("utf-8"))
+        write_manifest(build_dir, self.manifest())
 
 
 def build(settings: Settings, *, inference: bool = True,
@@ -137,51 +127,3 @@ def build(settings: Settings, *, inference: bool = True,
         timings={name: round(seconds, 3) for name, seconds in timings.items()},
         built_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
     )
-
-
-def artefact_is_current(settings: Settings) -> bool:
-    """True when `settings.build_dir` holds a build of the current sources and base IRI, made by
-    this code (an upgrade may reason, validate or dump differently, so its artefacts are stale)."""
-    try:
-        manifest = json.loads((settings.build_dir / "manifest.json").read_text(encoding="utf-8"))
-        files = tuple(source_files(settings))
-    except (OSError, ValueError, LoadError):
-        return False
-    written = all(
-        (settings.build_dir / name).is_file()
-        for name in ("dataset.nq", REPORT_FILE, *(f"{DUMP_DIR}/{dump}" for dump in dump_names()))
-    )
-    return written and (manifest.get("version"), manifest.get("base_iri"),
-                        manifest.get("code")) == (input_hash(files), settings.base_iri,
-                                                  code_fingerprint())
-
-
-def input_hash(files: tuple[SourceFile, ...]) -> str:
-    """sha256 over the input files' names and bytes: same sources, same version."""
-    digest = hashlib.sha256()
-    for source in files:
-        digest.update(source.display.encode("utf-8") + b"\0")
-        digest.update(source.path.read_bytes() + b"\0")
-    return digest.hexdigest()[:16]
-
-
-@cache
-def code_fingerprint() -> str:
-    """sha256 over this package's modules: what turned the sources into the artefact."""
-    digest = hashlib.sha256()
-    for module in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(module.name.encode("utf-8") + b"\0" + module.read_bytes() + b"\0")
-    return digest.hexdigest()[:16]
-
-
-def write_atomically(path: Path, content: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename it over `path`."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(handle, 0o644)  # the artefact is public; mkstemp would make it private
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

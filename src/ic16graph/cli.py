@@ -19,7 +19,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode
 
 from ic16graph import server
 from ic16graph.artefact import write_store
-from ic16graph.build import Build, artefact_is_current, build
+from ic16graph.build import Build, build
 from ic16graph.config import Settings, SettingsError
 from ic16graph.engine import (
     OxigraphEngine,
@@ -31,6 +31,7 @@ from ic16graph.engine import (
     open_engine,
 )
 from ic16graph.loading import LoadError, TurtleSyntaxError
+from ic16graph.manifest import artefact_is_current
 from ic16graph.remote import RemoteStoreError, push
 from ic16graph.reports import FORMATS, github_syntax_error, render
 from ic16graph.validation import ShapesError

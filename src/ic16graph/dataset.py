@@ -24,7 +24,6 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID, XSD
 
 from ic16graph import jsonld
-from ic16graph.build import GraphInfo
 from ic16graph.config import Settings
 from ic16graph.dumps import DUMP_DIR, DUMPS, GZIP, dump_names
 from ic16graph.execution import QueryJob, QueryRefused
@@ -35,6 +34,7 @@ from ic16graph.linked_data import (
     refused,
     requested,
 )
+from ic16graph.manifest import GraphInfo, read_manifest
 from ic16graph.protocol import QueryRunner
 from ic16graph.service_description import DatasetDescription
 from ic16graph.vocabulary import prefixes
@@ -69,7 +69,7 @@ _WELL_KNOWN = "/.well-known/void"
 
 def built_at(build_dir: Path) -> datetime:
     """When the build in `build_dir` was made (its manifest's `built_at`)."""
-    manifest = json.loads((build_dir / "manifest.json").read_text(encoding="utf-8"))
+    manifest = read_manifest(build_dir)
     return datetime.fromisoformat(manifest["built_at"])
 
 

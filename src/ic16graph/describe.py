@@ -30,8 +30,8 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 from rdflib.query import Result
 from rdflib.term import Node
 
-from ic16graph.build import REPORT_FILE
 from ic16graph.execution import QueryJob
+from ic16graph.manifest import REPORT_FILE
 from ic16graph.protocol import QueryRunner
 from ic16graph.vocabulary import DEFAULT_BASE_IRI, IC16, INFERRED, SHAPES
 

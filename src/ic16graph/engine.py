@@ -22,12 +22,11 @@ endpoint is not in its `service_allowlist` (empty by default), using `sparql_gua
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pyoxigraph import (
     DefaultGraph,
@@ -42,8 +41,11 @@ from pyoxigraph import (
 )
 
 from ic16graph import sparql_guard
-from ic16graph.build import Build, GraphInfo
+from ic16graph.manifest import GraphInfo, read_manifest
 from ic16graph.vocabulary import DEFAULT_BASE_IRI, INFERRED, prefixes
+
+if TYPE_CHECKING:  # the build machinery (reasoner, validator) stays out of serving processes
+    from ic16graph.build import Build
 
 RESULT_MEDIA_TYPES = {  # SELECT and ASK
     "application/sparql-results+json": QueryResultsFormat.JSON,
@@ -232,7 +234,7 @@ class OxigraphEngine(DatasetEngine):
     ) -> OxigraphEngine:
         """The engine of a written build, for worker processes: its on-disk store if the build
         has one (`build --store`), else `dataset.nq` loaded into memory."""
-        manifest = json.loads((build_dir / "manifest.json").read_text(encoding="utf-8"))
+        manifest = read_manifest(build_dir)
         graphs = [GraphInfo(**graph) for graph in manifest["graphs"]]
         union_is_a_set = bool(manifest.get("union_is_a_set"))
         if manifest.get("store"):
@@ -280,7 +282,7 @@ def is_remote(store: str | None) -> bool:
 def open_engine(build_dir: Path, service_allowlist: Iterable[str] = ()) -> QueryEngine:
     """The engine a written build names: a remote endpoint (`serve --store sparql+http://…`)
     or pyoxigraph (in memory, or an on-disk store). What a worker process calls."""
-    manifest = json.loads((build_dir / "manifest.json").read_text(encoding="utf-8"))
+    manifest = read_manifest(build_dir)
     if is_remote(manifest.get("store")):
         from ic16graph.remote import RemoteEngine  # remote imports this module: import it late
 

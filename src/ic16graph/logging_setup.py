@@ -6,12 +6,18 @@ puts it in the request's headers so that every layer below sees one id, sends it
 response's `X-Request-ID`, logs one access line per request, and tells the worker pool who is
 asking (`execution.CLIENT`) so that it can share the workers fairly. An exception nothing else
 handled becomes a generic 500 naming the request id and no detail — the traceback goes to the log.
+
+Records are formatted and written by a thread of their own (`QueueListener`): the event loop
+only hands them over, so an access line does not delay the next request.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import logging.handlers
+import queue
 import re
 import sys
 import time
@@ -42,7 +48,8 @@ class JsonLines(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        request_id = REQUEST_ID.get()  # the request being answered, if any
+        # The request being answered, if any: stamped when the record was handed over.
+        request_id = getattr(record, "request_id", REQUEST_ID.get())
         if request_id is not None:
             entry["request_id"] = request_id
         entry.update(getattr(record, "fields", {}))
@@ -55,8 +62,12 @@ def configure_logging(level: int = logging.INFO) -> None:
     """JSON lines on stderr for our loggers and uvicorn's (whose own access log is ours now)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLines())
+    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    listener = logging.handlers.QueueListener(records, handler)
+    listener.start()
+    atexit.register(listener.stop)  # writes what is still queued
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [_HandOver(records)]
     root.setLevel(level)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)
@@ -64,6 +75,15 @@ def configure_logging(level: int = logging.INFO) -> None:
         logger.propagate = True
     logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("rdflib").setLevel(logging.ERROR)  # its parser warnings repeat our errors
+
+
+class _HandOver(logging.handlers.QueueHandler):
+    """Queues a record as it is, formatting nothing: the listener's thread does that. Only the
+    request id is read here, in the request's own context."""
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        record.request_id = REQUEST_ID.get()
+        return record
 
 
 class RequestContext:

@@ -16,14 +16,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import anyio.to_thread
-from pylode import OntPub
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS, SH
 from rdflib.term import Node
 
-from ic16graph.build import GraphInfo
 from ic16graph.execution import QueryJob
 from ic16graph.i18n import FALLBACK_ORDER
+from ic16graph.manifest import GraphInfo
 from ic16graph.protocol import QueryRunner
 from ic16graph.vocabulary import IC16
 
@@ -106,6 +105,8 @@ def monolingual(graph: Graph, lang: str) -> Graph:
 
 
 def _pylode_html(ontology: Graph, lang: str) -> str:
+    from pylode import OntPub  # imported on the first request for the page: a faster start
+
     document = OntPub(monolingual(ontology, lang), sort_subjects=True)
     # Anchors at local names (pyLODE would derive them from labels): /ontology#City.
     document.fids = {

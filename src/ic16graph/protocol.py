@@ -59,7 +59,7 @@ _COUNT_DEFAULT_GRAPH = "SELECT (COUNT(*) AS ?triples) WHERE { ?s ?p ?o }"
 
 
 class QueryRunner(Protocol):
-    """Runs jobs under limits: `execution.WorkerPool`."""
+    """Runs jobs under limits: `workers.WorkerPool`."""
 
     limits: Limits
 
@@ -191,7 +191,8 @@ def body_limit(limits: Limits) -> int:
 
 async def _parameters(request: Request, max_body: int) -> _Parameters:
     """Protocol parameters from the URL and, for POST, from the body, per its Content-Type."""
-    pairs = _decode_pairs(request.url.query)
+    # The raw query string, as request.url.query gives it, without building the whole URL.
+    pairs = _decode_pairs(request.scope["query_string"].decode("latin-1"))
     if request.method != "POST":
         return _Parameters(tuple(pairs))
     media_type, charset = _media_type(request.headers.get("content-type", ""))

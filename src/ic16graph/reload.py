@@ -19,7 +19,6 @@ logged and `/health` answers `"status": "degraded"` with it until a good build l
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import multiprocessing
 import shutil
@@ -40,11 +39,18 @@ from starlette.types import Receive, Scope, Send
 from ic16graph import __version__
 from ic16graph.app import create_app
 from ic16graph.artefact import attach_store
-from ic16graph.build import Build, artefact_is_current, build, input_hash, write_atomically
+from ic16graph.build import Build, build
 from ic16graph.config import Settings
-from ic16graph.execution import Artefact, Limits
+from ic16graph.execution import Limits
 from ic16graph.loading import LoadError, TurtleSyntaxError, source_files
 from ic16graph.logging_setup import internal_error
+from ic16graph.manifest import (
+    Artefact,
+    artefact_is_current,
+    input_hash,
+    read_manifest,
+    write_atomically,
+)
 from ic16graph.reports import render
 from ic16graph.validation import Report, ShapesError
 
@@ -228,7 +234,7 @@ class Generation:
     def of(cls, settings: Settings, release: Path, limits: Limits) -> Generation:
         app = create_app(replace(settings, build_dir=release), Artefact.read(release), limits)
         app.add_exception_handler(Exception, _internal_error)
-        manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
+        manifest = read_manifest(release)
         return cls(release, app, manifest)
 
     @property

@@ -19,7 +19,6 @@ replacing what the store held under that name; graphs the build does not have ar
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from urllib.parse import urlencode
@@ -36,13 +35,13 @@ from pyoxigraph import (
     parse_query_results,
 )
 
-from ic16graph.build import GraphInfo
 from ic16graph.engine import (
     DatasetEngine,
     QueryResult,
     QuerySyntaxError,
     merge_asserted_union,
 )
+from ic16graph.manifest import GraphInfo, read_manifest
 from ic16graph.vocabulary import DEFAULT_BASE_IRI
 
 _ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
@@ -79,7 +78,7 @@ class RemoteEngine(DatasetEngine):
         cls, build_dir: Path, service_allowlist: Iterable[str] = ()
     ) -> RemoteEngine:
         """The engine of a written build whose manifest names a remote store."""
-        manifest = json.loads((build_dir / "manifest.json").read_text(encoding="utf-8"))
+        manifest = read_manifest(build_dir)
         graphs = [GraphInfo(**graph) for graph in manifest["graphs"]]
         return cls(manifest["store"], graphs, manifest["base_iri"], service_allowlist,
                    union_is_a_set=bool(manifest.get("union_is_a_set")))
@@ -125,7 +124,7 @@ class RemoteEngine(DatasetEngine):
 def push(build_dir: Path, graph_store: str, client: httpx.Client | None = None) -> list[str]:
     """PUT every graph of the build, and the asserted union, into a Graph Store Protocol
     endpoint (e.g. `http://localhost:7878/store`, `http://localhost:3030/ds/data`); the IRIs."""
-    manifest = json.loads((build_dir / "manifest.json").read_text(encoding="utf-8"))
+    manifest = read_manifest(build_dir)
     graphs = [GraphInfo(**graph) for graph in manifest["graphs"]]
     store = Store()
     store.load(path=build_dir / "dataset.nq", format=RdfFormat.N_QUADS, lenient=True)

@@ -14,15 +14,17 @@ import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ic16graph import service
 from ic16graph.artefact import attach_store, write_prebuilt
-from ic16graph.build import artefact_is_current, build
+from ic16graph.build import build
 from ic16graph.config import Settings
-from ic16graph.execution import Artefact
-from ic16graph.reload import snapshot
+from ic16graph.manifest import Artefact, artefact_is_current
 from ic16graph.reports import render
-from ic16graph.service_description import DatasetDescription
+from ic16graph.workers import start_forkserver
+
+if TYPE_CHECKING:
+    from ic16graph.service_description import DatasetDescription
 
 
 def configure(command: argparse.ArgumentParser) -> None:
@@ -81,6 +83,12 @@ def serve(
     validation; for benchmarks and datasets built elsewhere. `settings.store` moves the graph
     into an on-disk store (made once) or names a remote endpoint the build was pushed to.
     """
+    start_forkserver()
+    # The web stack is imported here, not above: the CLI parses its arguments without it, and
+    # each query worker re-imports the command's module (multiprocessing) and needs none of it.
+    from ic16graph import service
+    from ic16graph.reload import snapshot
+
     if prebuilt is not None:
         with tempfile.TemporaryDirectory(prefix="ic16graph-") as build_dir:
             settings = replace(settings, build_dir=Path(build_dir))

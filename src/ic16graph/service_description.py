@@ -12,8 +12,8 @@ from typing import Protocol
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
-from ic16graph.build import GraphInfo
 from ic16graph.execution import Limits
+from ic16graph.manifest import GraphInfo
 from ic16graph.negotiation import RDF_FORMATS, RESULT_FORMATS
 
 SD = "http://www.w3.org/ns/sparql-service-description#"

@@ -14,14 +14,6 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import pyshacl
-from pyshacl.errors import (
-    ConstraintLoadError,
-    ReportableRuntimeError,
-    RuleLoadError,
-    ShapeLoadError,
-    ValidationFailure,
-)
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import PROV, RDF, SH
@@ -34,8 +26,6 @@ from ic16graph.vocabulary import curie, prefixes, short_term
 SEVERITIES = ("violation", "warning", "info")  # most severe first
 _SEVERITY_OF = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
 
-_PYSHACL_ERRORS = (ShapeLoadError, ConstraintLoadError, RuleLoadError, ReportableRuntimeError,
-                   ValidationFailure)
 _SHAPE_PREDICATES = (SH.property, SH.targetClass, SH.targetNode, SH.targetSubjectsOf,
                      SH.targetObjectsOf, SH.target, SH.sparql)
 _OWL_RL_PROFILE = "https://www.w3.org/TR/owl2-profiles/#OWL_2_RL"
@@ -104,13 +94,25 @@ def validate(sources: Sources, closure: Closure | None, base_iri: str) -> Report
     # Every data graph is visible to the shapes, even one whose file never mentions `<>`.
     data += [(f.iri, RDF.type, PROV.Bundle) for f in sources.files if f.role == "data"]
     shapes = _union(sources.graphs("shapes"))
+    # pyshacl is imported here, not above: processes that only serve a build never load it.
+    import pyshacl
+    from pyshacl.errors import (
+        ConstraintLoadError,
+        ReportableRuntimeError,
+        RuleLoadError,
+        ShapeLoadError,
+        ValidationFailure,
+    )
+
+    pyshacl_errors = (ShapeLoadError, ConstraintLoadError, RuleLoadError,
+                      ReportableRuntimeError, ValidationFailure)
     try:
         _, results, _ = pyshacl.validate(
             data, shacl_graph=shapes, inference="none", advanced=True, inplace=True
         )
-    except _PYSHACL_ERRORS as error:
+    except pyshacl_errors as error:
         results = error
-    if isinstance(results, _PYSHACL_ERRORS):  # pyshacl returns some failures instead of raising
+    if isinstance(results, pyshacl_errors):  # pyshacl returns some failures instead of raising
         raise ShapesError(f"the shapes cannot be used: {_one_line(str(results))}")
     prefix_map = prefixes(base_iri)
     files = {f.iri: f.display for f in sources.files}
