@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPOSITORY, CliRun
+from conftest import WORLD as PIPELINE_WORLD
 from ic16graph.cli import ExitCode
 
 WORLD = ["--root", "world"]  # run_cli works in tests/fixtures/pipeline
@@ -54,6 +56,20 @@ def test_bad_turtle_in_github_format_is_also_an_annotation(run_cli: CliRun) -> N
         "expected '.' or '}' or ']' at end of statement\n"
     )
     assert err == "broken/bad.ttl:6:1: expected '.' or '}' or ']' at end of statement\n"
+
+def test_a_named_query_that_does_not_parse_fails_validation_with_its_position(
+    run_cli: CliRun, tmp_path: Path
+) -> None:
+    root = tmp_path / "world"
+    shutil.copytree(PIPELINE_WORLD, root)
+    (root / "queries").mkdir(exist_ok=True)
+    (root / "queries" / "broken.rq").write_text(
+        "# title: Broken\nSELECT ?x WHERE {\n  ?x a ?y .\n  FILTER(\n}\n", encoding="utf-8")
+    code, out, err = run_cli("--root", str(root), "validate")
+    assert (code, out) == (ExitCode.UNUSABLE_INPUT, "")
+    assert err == (
+        "queries/broken.rq:6:1: expected one of CEIL, IF, LANG, RAND, SHA1, TZ, UUID, YEAR\n")
+
 
 def test_broken_shapes_exit_2(run_cli: CliRun) -> None:
     code, _, err = run_cli("--root", "broken-shapes", "validate")

@@ -28,6 +28,7 @@ from ic16graph.manifest import (
     write_atomically,
     write_manifest,
 )
+from ic16graph.queries import check_named_queries
 from ic16graph.reasoning import reason
 from ic16graph.reports import json_report
 from ic16graph.validation import Report, validate
@@ -98,9 +99,11 @@ class Build:
 
 def build(settings: Settings, *, inference: bool = True,
           data_paths: list[Path] | None = None) -> Build:
-    """Load, reason and validate; raises `TurtleSyntaxError`, `LoadError` or `ShapesError`."""
+    """Load (and parse the named queries), reason and validate; raises `TurtleSyntaxError`,
+    `LoadError`, `QuerySyntaxError` (a named query) or `ShapesError`."""
     started = time.perf_counter()
     sources = load(settings, data_paths)
+    check_named_queries(settings.queries_dir, settings.root)
     parsed = time.perf_counter()
     closure = reason(sources.graphs("ontology", "data")) if inference else None
     report = validate(sources, closure, settings.base_iri)

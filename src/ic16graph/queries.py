@@ -2,6 +2,8 @@
 
 A query file starts with comment lines such as `# title: Ecosystem agreements` and
 `# description: …`; the query text keeps them, so the editor shows what the query is for.
+Every build parses each one (`check_named_queries`): a broken example fails the build with its
+FILE:LINE:COLUMN instead of failing a visitor who opens it in the editor.
 """
 
 from __future__ import annotations
@@ -9,6 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from pyoxigraph import Store
+
+from ic16graph.engine import OxigraphEngine, QuerySyntaxError
+from ic16graph.loading import display_path
 
 _HEADER = re.compile(r"#\s*(?P<key>[A-Za-z][\w-]*)\s*:\s*(?P<value>.*?)\s*$")
 
@@ -38,3 +45,17 @@ def _read(path: Path) -> NamedQuery:
             headers.setdefault(match["key"].lower(), match["value"])
     title = headers.get("title") or path.stem.replace("-", " ").capitalize()
     return NamedQuery(path.stem, title, headers.get("description", ""), text)
+
+
+def check_named_queries(directory: Path, root: Path) -> None:
+    """Parse every named query of `directory` (on an empty store, so evaluating costs nothing);
+    raise `QuerySyntaxError` naming the file, line and column of the first that does not parse.
+    """
+    engine = OxigraphEngine(Store(), graphs=())  # refuses SERVICE calls like the service's
+    for query in load_named_queries(directory):
+        try:
+            engine.query(query.text)
+        except QuerySyntaxError as error:
+            shown = display_path(directory / f"{query.name}.rq", root)
+            position = "" if error.line is None else f"{error.line}:{error.column}:"
+            raise QuerySyntaxError(f"{shown}:{position} {error.message}", None, None) from None

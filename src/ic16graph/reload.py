@@ -41,6 +41,7 @@ from ic16graph.app import create_app
 from ic16graph.artefact import attach_store
 from ic16graph.build import Build, build
 from ic16graph.config import Settings
+from ic16graph.engine import QuerySyntaxError
 from ic16graph.execution import Limits
 from ic16graph.loading import LoadError, TurtleSyntaxError, source_files
 from ic16graph.logging_setup import internal_error
@@ -101,8 +102,9 @@ def build_release(settings: Settings, serving: str | None = None) -> Outcome:
     """Reuse the release of the current sources, or build, validate and publish one; nothing
     (no release) when the sources are those of the version `serving` already.
 
-    Raises `LoadError` (Turtle syntax errors included) and `ShapesError` on unusable input;
-    data that violates the shapes gives an `Outcome` with the problem and is not published.
+    Raises `LoadError` (Turtle syntax errors included), `QuerySyntaxError` (a named query) and
+    `ShapesError` on unusable input; data that violates the shapes gives an `Outcome` with the
+    problem and is not published.
     """
     version = input_hash(tuple(source_files(settings)))
     if version == serving:
@@ -177,7 +179,7 @@ def rebuild(settings: Settings, serving: str) -> Outcome:
     """`build_release` for the watcher: unusable input is a problem to report, not a crash."""
     try:
         return build_release(settings, serving)
-    except (LoadError, ShapesError, OSError) as error:
+    except (LoadError, ShapesError, QuerySyntaxError, OSError) as error:
         return Outcome(None, None, problem_of(error), str(error))
 
 
