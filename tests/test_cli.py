@@ -57,7 +57,7 @@ def test_bad_turtle_in_github_format_is_also_an_annotation(run_cli: CliRun) -> N
     )
     assert err == "broken/bad.ttl:6:1: expected '.' or '}' or ']' at end of statement\n"
 
-def test_a_named_query_that_does_not_parse_fails_validation_with_its_position(
+def test_a_named_query_that_does_not_parse_fails_validation_with_its_position_and_annotation(
     run_cli: CliRun, tmp_path: Path
 ) -> None:
     root = tmp_path / "world"
@@ -69,6 +69,10 @@ def test_a_named_query_that_does_not_parse_fails_validation_with_its_position(
     assert (code, out) == (ExitCode.UNUSABLE_INPUT, "")
     assert err == (
         "queries/broken.rq:6:1: expected one of CEIL, IF, LANG, RAND, SHA1, TZ, UUID, YEAR\n")
+    code, out, _ = run_cli("--root", str(root), "validate", "--format", "github")
+    assert (code, out) == (ExitCode.UNUSABLE_INPUT, (
+        "::error file=queries/broken.rq,line=6,col=1,title=SPARQL syntax error::"
+        "expected one of CEIL, IF, LANG, RAND, SHA1, TZ, UUID, YEAR\n"))
 
 
 def test_broken_shapes_exit_2(run_cli: CliRun) -> None:

@@ -32,6 +32,7 @@ from ic16graph.engine import (
 )
 from ic16graph.loading import LoadError, TurtleSyntaxError
 from ic16graph.manifest import artefact_is_current
+from ic16graph.queries import NamedQueryError
 from ic16graph.remote import RemoteStoreError, push
 from ic16graph.reports import FORMATS, github_syntax_error, render
 from ic16graph.validation import ShapesError
@@ -215,6 +216,16 @@ def parser() -> argparse.ArgumentParser:
     return main_parser
 
 
+def _annotation(error: Exception) -> str:
+    """A syntax error in a source file as a GitHub annotation; nothing for other errors."""
+    if isinstance(error, TurtleSyntaxError):
+        return github_syntax_error(error.path, error.line, error.column, error.message)
+    if isinstance(error, NamedQueryError) and error.line is not None:
+        return github_syntax_error(error.path, error.line, error.column or 1, error.message,
+                                   "SPARQL syntax error")
+    return ""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `ic16graph` command."""
     args = parser().parse_args(argv)
@@ -223,9 +234,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except UNUSABLE_INPUT_ERRORS as error:
         print(str(error), file=sys.stderr)
-        if isinstance(error, TurtleSyntaxError) and getattr(args, "format", None) == "github":
-            sys.stdout.write(github_syntax_error(error.path, error.line, error.column,
-                                                 error.message))
+        if getattr(args, "format", None) == "github":
+            sys.stdout.write(_annotation(error))
         return int(ExitCode.UNUSABLE_INPUT)
 
 

@@ -47,15 +47,23 @@ def _read(path: Path) -> NamedQuery:
     return NamedQuery(path.stem, title, headers.get("description", ""), text)
 
 
+class NamedQueryError(QuerySyntaxError):
+    """A named query that does not parse; `str()` is `FILE:LINE:COLUMN: message`."""
+
+    def __init__(self, path: str, error: QuerySyntaxError) -> None:
+        position = "" if error.line is None else f"{error.line}:{error.column}:"
+        Exception.__init__(self, f"{path}:{position} {error.message}")
+        self.path, self.message, self.line, self.column = (
+            path, error.message, error.line, error.column)
+
+
 def check_named_queries(directory: Path, root: Path) -> None:
     """Parse every named query of `directory` (on an empty store, so evaluating costs nothing);
-    raise `QuerySyntaxError` naming the file, line and column of the first that does not parse.
-    """
+    raise `NamedQueryError` for the first that does not parse."""
     engine = OxigraphEngine(Store(), graphs=())  # refuses SERVICE calls like the service's
     for query in load_named_queries(directory):
         try:
             engine.query(query.text)
         except QuerySyntaxError as error:
             shown = display_path(directory / f"{query.name}.rq", root)
-            position = "" if error.line is None else f"{error.line}:{error.column}:"
-            raise QuerySyntaxError(f"{shown}:{position} {error.message}", None, None) from None
+            raise NamedQueryError(shown, error) from None

@@ -159,10 +159,12 @@ def github(report: Report, fail_on: str) -> str:
     return "\n".join([*lines, summary(report, fail_on)]) + "\n"
 
 
-def github_syntax_error(path: str, line: int, column: int, message: str) -> str:
-    """A Turtle syntax error as an annotation, so it shows on the pull request's diff too."""
+def github_syntax_error(path: str, line: int, column: int, message: str,
+                        title: str = "Turtle syntax error") -> str:
+    """A syntax error in a source file as an annotation, so it shows on the pull request's diff
+    too."""
     properties = (f"file={_escape_property(path)},line={line},col={column},"
-                  "title=Turtle syntax error")
+                  f"title={_escape_property(title)}")
     return f"::error {properties}::{_escape_data(message)}\n"
 
 
