@@ -26,7 +26,7 @@ build: $(STAMP)
 	$(BIN)/ic16graph build
 
 # Ours against Oxigraph server and rdflib-endpoint (installed into bench/.venv-peers by the
-# runner); writes bench/RESULTS.md. About an hour; bench-quick is a smoke run of some minutes.
+# runner); writes bench/RESULTS.md. About 40 minutes; bench-quick is a smoke run of some minutes.
 bench: $(STAMP)
 	cd bench && ../$(BIN)/python run.py
 

@@ -173,8 +173,8 @@ def write_report(results: Path, target: Path) -> None:
         f"{versions.get('oxigraph')}; "
         f"rdflib-endpoint {versions.get('rdflib-endpoint')} (rdflib {versions.get('rdflib')}).",
         "",
-        "Reproduce: `make bench` (all sizes, about an hour) or `make bench-quick`; the runner "
-        "installs the peers into `bench/.venv-peers`. Method: `bench/run.py`; data: "
+        "Reproduce: `make bench` (all sizes, about 40 minutes on 2 cores) or `make bench-quick`; "
+        "the runner installs the peers into `bench/.venv-peers`. Method: `bench/run.py`; data: "
         "`bench/generate.py`; queries: `queries/*.rq` and `bench/mix.py`. Latency requests are "
         "unique (no cache answers them); throughput repeats one request, so our result cache "
         "answers it after the first. Ours runs `--workers 2`. Ratios are ours ÷ peer.",

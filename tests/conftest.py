@@ -82,12 +82,20 @@ def client(repository_settings: Settings) -> Iterator[TestClient]:
 @contextmanager
 def live_server(app: FastAPI) -> Iterator[str]:
     """Run `app` with uvicorn on a free loopback port in a thread; yield its base URL."""
+    with on_loopback(uvicorn.Config(app, log_level="warning", lifespan="on"), patience=60) as url:
+        yield url
+
+
+@contextmanager
+def on_loopback(config: uvicorn.Config, patience: float) -> Iterator[str]:
+    """Run uvicorn with `config` on a free loopback port in a thread, waiting at most `patience`
+    seconds for it to start; yield its base URL, and stop it afterwards."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + patience
     while not server.started:
         assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
         time.sleep(0.05)
@@ -95,7 +103,7 @@ def live_server(app: FastAPI) -> Iterator[str]:
         yield f"http://127.0.0.1:{listener.getsockname()[1]}"
     finally:
         server.should_exit = True
-        thread.join(30)
+        thread.join(patience / 2)
         listener.close()
 
 

@@ -12,8 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import uvicorn
 
+from conftest import on_loopback
 from ic16graph.config import Settings
 from ic16graph.execution import Limits
 from ic16graph.service import service_app, uvicorn_config
@@ -27,22 +27,9 @@ ASK = "ASK { ?s ?p ?o }"
 @contextmanager
 def serving(settings: Settings, release: Path, limits: Limits = LIMITS) -> Iterator[str]:
     """The service over `release`, with uvicorn configured as `serve` configures it."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
     app = service_app(settings, release, limits=limits)
-    server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", 0))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the service did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(60)
-        listener.close()
+    with on_loopback(uvicorn_config(app, "127.0.0.1", 0), patience=120) as url:
+        yield url
 
 
 def client_from(address: str, timeout: float = 30.0) -> httpx.Client:

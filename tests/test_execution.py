@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import uvloop
 
 from ic16graph.artefact import attach_store, write_prebuilt
 from ic16graph.engine import OxigraphEngine, QuerySyntaxError
@@ -61,8 +62,10 @@ def with_pool(
     workers: int,
     scenario: Callable[[WorkerPool], Awaitable[None]],
     build_dir: Path = FIXTURE,
+    run: Callable[[Awaitable[None]], None] = asyncio.run,
 ) -> None:
-    """Run `scenario` on a started pool in a fresh event loop, and stop the pool afterwards."""
+    """Run `scenario` on a started pool in a fresh event loop (`run` makes it), and stop the pool
+    afterwards."""
 
     async def main() -> None:
         pool = WorkerPool(build_dir, limits, workers)
@@ -72,7 +75,7 @@ def with_pool(
         finally:
             pool.close()
 
-    asyncio.run(main())
+    run(main())
 
 
 def worker_pids() -> set[int]:
@@ -228,3 +231,19 @@ def test_workers_of_an_on_disk_store_open_it_themselves_and_answer(tmp_path: Pat
         assert {answer.body for answer in answers} == {b'{"head":{},"boolean":true}'}
 
     with_pool(Limits(), 2, scenario, build_dir)
+
+
+def test_answers_larger_than_the_pipe_buffer_arrive_whole_under_uvloop() -> None:
+    """uvloop leaves a watched pipe non-blocking: reading a long answer must not stop halfway
+    (it once did, about one time in four, and was taken for a dead worker)."""
+
+    pairs = ("SELECT ?a ?b { VALUES ?a { " + " ".join(map(str, range(200))) + " } "
+             "VALUES ?b { " + " ".join(map(str, range(100))) + " } }")
+
+    async def scenario(pool: WorkerPool) -> None:
+        for _ in range(10):
+            answer = await pool.run(job(pairs))
+            assert len(answer.body) > 1_000_000  # the pipe holds 64 KiB at a time
+            assert answer.body.count(b'"a":') == 20_000
+
+    with_pool(Limits(max_results=20_000), 1, scenario, run=uvloop.run)

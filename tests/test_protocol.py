@@ -421,6 +421,22 @@ def test_default_graph_uri_replaces_the_default_graph(client: httpx.Client, endp
     assert response.text.splitlines()[1] == "8"
 
 
+def test_large_answers_are_gzipped_for_clients_that_accept_it(
+    client: httpx.Client, endpoint: str
+) -> None:
+    everything = "SELECT * WHERE { ?s ?p ?o } LIMIT 20"  # several kB: over the 1 kB threshold
+    plain = client.get(endpoint, params={"query": everything},
+                       headers={"Accept-Encoding": "identity"})
+    packed = client.get(endpoint, params={"query": everything},
+                        headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in plain.headers and len(plain.content) > 1024
+    assert packed.headers["content-encoding"] == "gzip"
+    assert int(packed.headers["content-length"]) < len(plain.content) / 2
+    assert packed.content == plain.content  # httpx decompressed it: the same answer
+    small = client.get(endpoint, params={"query": ASK}, headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in small.headers  # under 1 kB: not worth compressing
+
+
 def test_named_graph_uri_limits_the_named_graphs(client: httpx.Client, endpoint: str) -> None:
     query = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
     everything = select(client, endpoint, query)

@@ -29,7 +29,7 @@ from pathlib import Path
 from pyoxigraph import NamedNode, RdfFormat, Store, parse
 
 from ic16graph.engine import is_remote, merge_asserted_union
-from ic16graph.manifest import GraphInfo, read_manifest, write_manifest
+from ic16graph.manifest import Artefact, read_manifest, write_manifest
 from ic16graph.vocabulary import INFERRED, ROLES, graph_iri
 
 _STORE_NAME = re.compile(r"^[0-9a-f]{16}$")
@@ -43,8 +43,8 @@ def write_store(build_dir: Path, store_root: Path) -> Path:
     half-built store is never opened. Stores of older builds are removed, except the one the
     manifest named until now, which a running service may still have open.
     """
-    manifest = read_manifest(build_dir)
-    layout = f"{manifest['version']} {manifest['base_iri']} {manifest.get('union_is_a_set')}"
+    artefact = Artefact.read(build_dir)
+    layout = f"{artefact.version} {artefact.base_iri} {artefact.union_is_a_set}"
     key = hashlib.sha256(layout.encode()).hexdigest()
     store_root.mkdir(parents=True, exist_ok=True)
     target = store_root.resolve() / key[:16]
@@ -53,19 +53,18 @@ def write_store(build_dir: Path, store_root: Path) -> Path:
         shutil.rmtree(partial, ignore_errors=True)
         store = Store(str(partial))
         store.bulk_load(path=build_dir / "dataset.nq", format=RdfFormat.N_QUADS, lenient=True)
-        if not manifest.get("union_is_a_set"):
-            merge_asserted_union(store, [GraphInfo(**graph) for graph in manifest["graphs"]])
+        if not artefact.union_is_a_set:
+            merge_asserted_union(store, artefact.graphs)
         store.optimize()
         del store  # closes RocksDB before the directory is renamed
         gc.collect()
         partial.rename(target)
-    previous = manifest.get("store")
+    previous = artefact.store
     for old in store_root.iterdir():
         if (_STORE_NAME.match(old.name) and old != target and str(old.resolve()) != previous
                 and (old / "CURRENT").is_file()):
             shutil.rmtree(old)
-    manifest["store"] = str(target)
-    write_manifest(build_dir, manifest)
+    write_manifest(build_dir, {**read_manifest(build_dir), "store": str(target)})
     return target
 
 

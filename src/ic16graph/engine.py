@@ -23,10 +23,11 @@ endpoint is not in its `service_allowlist` (empty by default), using `sparql_gua
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from pyoxigraph import (
     DefaultGraph,
@@ -41,7 +42,7 @@ from pyoxigraph import (
 )
 
 from ic16graph import sparql_guard
-from ic16graph.manifest import GraphInfo, read_manifest
+from ic16graph.manifest import Artefact, GraphInfo, read_manifest
 from ic16graph.vocabulary import DEFAULT_BASE_IRI, INFERRED, prefixes
 
 if TYPE_CHECKING:  # the build machinery (reasoner, validator) stays out of serving processes
@@ -125,19 +126,6 @@ class QueryResult:
         return self.answer.serialize(format=results_format)
 
 
-class QueryEngine(Protocol):
-    """Anything that answers SPARQL query strings over the ic16 dataset."""
-
-    def query(
-        self,
-        sparql: str,
-        *,
-        inference: bool = True,
-        default_graph_uris: Sequence[str] | None = None,
-        named_graph_uris: Sequence[str] | None = None,
-    ) -> QueryResult: ...
-
-
 ASSERTED_ROLES = ("ontology", "data")  # the graphs of the default graph besides the inferred one
 
 
@@ -151,8 +139,9 @@ class QueryDataset:
     union_of_all: bool = False  # the default graph is every named graph, evaluated natively
 
 
-class DatasetEngine:
-    """What every engine shares: the graphs and their roles, the dataset rules, SERVICE refusal."""
+class QueryEngine(ABC):
+    """What answers SPARQL query strings over the ic16 dataset. Every engine shares the graphs
+    and their roles, the dataset rules and SERVICE refusal; `_evaluate` is its own."""
 
     def __init__(
         self,
@@ -168,6 +157,23 @@ class DatasetEngine:
         self.base_iri = base_iri  # relative IRIs in a query resolve against it: <id/city/oulu>
         self.prefixes = prefixes(base_iri)
         self.service_allowlist = frozenset(service_allowlist)  # endpoint IRIs SERVICE may call
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        inference: bool = True,
+        default_graph_uris: Sequence[str] | None = None,
+        named_graph_uris: Sequence[str] | None = None,
+    ) -> QueryResult:
+        """The answer to `sparql`: outbound calls refused, the dataset settled, then `_evaluate`."""
+        self.refuse_outbound_calls(sparql)
+        return self._evaluate(
+            sparql, self.dataset(sparql, inference, default_graph_uris, named_graph_uris))
+
+    @abstractmethod
+    def _evaluate(self, sparql: str, dataset: QueryDataset) -> QueryResult:
+        """Run `sparql` over `dataset`: each engine's own part."""
 
     def default_graph_iris(self, inference: bool = True) -> list[str]:
         roles = {*ASSERTED_ROLES, INFERRED} if inference else set(ASSERTED_ROLES)
@@ -207,7 +213,7 @@ class DatasetEngine:
                     f"SERVICE {target} is not allowed: this engine makes no outbound requests")
 
 
-class OxigraphEngine(DatasetEngine):
+class OxigraphEngine(QueryEngine):
     """One pyoxigraph store, in memory or on disk (read-only): the graphs, the asserted union."""
 
     def __init__(
@@ -234,28 +240,18 @@ class OxigraphEngine(DatasetEngine):
     ) -> OxigraphEngine:
         """The engine of a written build, for worker processes: its on-disk store if the build
         has one (`build --store`), else `dataset.nq` loaded into memory."""
-        manifest = read_manifest(build_dir)
-        graphs = [GraphInfo(**graph) for graph in manifest["graphs"]]
-        union_is_a_set = bool(manifest.get("union_is_a_set"))
-        if manifest.get("store"):
-            store = Store.read_only(str(build_dir / manifest["store"]))
+        artefact = Artefact.read(build_dir)
+        if artefact.store:
+            store = Store.read_only(str(build_dir / artefact.store))
         else:
             store = Store()  # the artefact was checked when written: skip re-validating it
             store.load(path=build_dir / "dataset.nq", format=RdfFormat.N_QUADS, lenient=True)
-            if not union_is_a_set:
-                merge_asserted_union(store, graphs)
-        return cls(store, graphs, manifest["base_iri"], service_allowlist, union_is_a_set)
+            if not artefact.union_is_a_set:
+                merge_asserted_union(store, artefact.graphs)
+        return cls(store, artefact.graphs, artefact.base_iri, service_allowlist,
+                   artefact.union_is_a_set)
 
-    def query(
-        self,
-        sparql: str,
-        *,
-        inference: bool = True,
-        default_graph_uris: Sequence[str] | None = None,
-        named_graph_uris: Sequence[str] | None = None,
-    ) -> QueryResult:
-        self.refuse_outbound_calls(sparql)
-        dataset = self.dataset(sparql, inference, default_graph_uris, named_graph_uris)
+    def _evaluate(self, sparql: str, dataset: QueryDataset) -> QueryResult:
         options: dict[str, object] = {"base_iri": self.base_iri}
         if dataset.union_of_all:
             options["use_default_graph_as_union"] = True

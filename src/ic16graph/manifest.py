@@ -41,13 +41,22 @@ class Artefact:
     base_iri: str
     graphs: tuple[GraphInfo, ...]
     conforms: bool  # the validation verdict recorded at build time
+    # No triple in two graphs and every graph in the default union (a prebuilt dataset may say
+    # so): the store's own union of the named graphs is then the default graph.
+    union_is_a_set: bool = False
+    store: str | None = None  # an on-disk store's directory, or `sparql+http(s)://…`
 
     @classmethod
     def read(cls, build_dir: Path) -> Artefact:
         manifest = read_manifest(build_dir)
-        graphs = tuple(GraphInfo(**graph) for graph in manifest["graphs"])
-        conforms = bool(manifest["validation"]["conforms"])
-        return cls(manifest["version"], manifest["base_iri"], graphs, conforms)
+        return cls(
+            version=manifest["version"],
+            base_iri=manifest["base_iri"],
+            graphs=tuple(GraphInfo(**graph) for graph in manifest["graphs"]),
+            conforms=bool(manifest["validation"]["conforms"]),
+            union_is_a_set=bool(manifest.get("union_is_a_set")),
+            store=manifest.get("store"),
+        )
 
 
 def read_manifest(build_dir: Path) -> dict:

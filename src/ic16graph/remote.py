@@ -36,12 +36,13 @@ from pyoxigraph import (
 )
 
 from ic16graph.engine import (
-    DatasetEngine,
+    QueryDataset,
+    QueryEngine,
     QueryResult,
     QuerySyntaxError,
     merge_asserted_union,
 )
-from ic16graph.manifest import GraphInfo, read_manifest
+from ic16graph.manifest import Artefact, GraphInfo
 from ic16graph.vocabulary import DEFAULT_BASE_IRI
 
 _ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
@@ -55,7 +56,7 @@ def asserted_union_graph(base_iri: str) -> str:
     return f"{base_iri}graph/asserted-union"
 
 
-class RemoteEngine(DatasetEngine):
+class RemoteEngine(QueryEngine):
     """A `QueryEngine` over a remote SPARQL 1.1 Protocol endpoint holding a pushed build."""
 
     def __init__(
@@ -78,21 +79,11 @@ class RemoteEngine(DatasetEngine):
         cls, build_dir: Path, service_allowlist: Iterable[str] = ()
     ) -> RemoteEngine:
         """The engine of a written build whose manifest names a remote store."""
-        manifest = read_manifest(build_dir)
-        graphs = [GraphInfo(**graph) for graph in manifest["graphs"]]
-        return cls(manifest["store"], graphs, manifest["base_iri"], service_allowlist,
-                   union_is_a_set=bool(manifest.get("union_is_a_set")))
+        artefact = Artefact.read(build_dir)
+        return cls(str(artefact.store), artefact.graphs, artefact.base_iri, service_allowlist,
+                   union_is_a_set=artefact.union_is_a_set)
 
-    def query(
-        self,
-        sparql: str,
-        *,
-        inference: bool = True,
-        default_graph_uris: Sequence[str] | None = None,
-        named_graph_uris: Sequence[str] | None = None,
-    ) -> QueryResult:
-        self.refuse_outbound_calls(sparql)
-        dataset = self.dataset(sparql, inference, default_graph_uris, named_graph_uris)
+    def _evaluate(self, sparql: str, dataset: QueryDataset) -> QueryResult:
         # Relative IRIs resolve against the dataset's base, as locally; a BASE of the query's
         # own comes later in the prologue and wins.
         form: list[tuple[str, str]] = [("query", f"BASE <{self.base_iri}>\n{sparql}")]
@@ -124,12 +115,12 @@ class RemoteEngine(DatasetEngine):
 def push(build_dir: Path, graph_store: str, client: httpx.Client | None = None) -> list[str]:
     """PUT every graph of the build, and the asserted union, into a Graph Store Protocol
     endpoint (e.g. `http://localhost:7878/store`, `http://localhost:3030/ds/data`); the IRIs."""
-    manifest = read_manifest(build_dir)
-    graphs = [GraphInfo(**graph) for graph in manifest["graphs"]]
+    artefact = Artefact.read(build_dir)
+    graphs = artefact.graphs
     store = Store()
     store.load(path=build_dir / "dataset.nq", format=RdfFormat.N_QUADS, lenient=True)
     merge_asserted_union(store, graphs)
-    union = asserted_union_graph(manifest["base_iri"])
+    union = asserted_union_graph(artefact.base_iri)
     # Here the asserted union is the local store's default graph.
     parts = [*((g.iri, NamedNode(g.iri)) for g in graphs), (union, DefaultGraph())]
     client = client or httpx.Client(timeout=None)

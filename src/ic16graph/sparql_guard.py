@@ -20,6 +20,7 @@ so the check stays linear in the length of the text, as the tokeniser does.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 QueryForm = Literal["select", "ask", "construct", "describe", "update"]
@@ -173,7 +174,8 @@ def has_dataset_clause(sparql: str) -> bool:
     return False
 
 
-def _code_mask(text: str) -> bytearray:
+@lru_cache(maxsize=2)  # `service_calls` and `has_dataset_clause` read the same query in turn
+def _code_mask(text: str) -> bytes:
     """1 for every character that some reading of the text reaches as code."""
     code = bytearray(len(text))
     visited: set[int] = set()
@@ -206,4 +208,4 @@ def _code_mask(text: str) -> bytearray:
             budget -= 1
             if budget < 0:
                 raise UncheckableQuery("the query is too intricate to check for SERVICE calls")
-    return code
+    return bytes(code)
